@@ -1,0 +1,128 @@
+//! Wires the stages for each command and decides exit codes (2: config/usage, 1: run failed).
+
+use crate::cli::{CheckArgs, Command, RunArgs};
+use crate::config::{self, Config, ReportConfig};
+use crate::metrics::{self, Setup};
+use crate::period::Period;
+use crate::report::{self, RunData};
+use crate::source::{self, values::parse_date};
+use anyhow::{Context, anyhow};
+use std::path::PathBuf;
+
+/// A failed command: bad config or usage (exit 2), or a run that failed (exit 1).
+#[derive(Debug)]
+pub enum Failure {
+    Usage(anyhow::Error),
+    Run(anyhow::Error),
+}
+
+pub fn main(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Run(args) => run(&args).map(|_| ()),
+        Command::Check(args) => check(&args),
+    }
+}
+
+fn load_config(path: &std::path::Path) -> Result<Config, Failure> {
+    config::load(path).map_err(|e| Failure::Usage(e.into()))
+}
+
+/// The period a run reports on: --from/--to, --period, or the report's default.
+pub fn resolve_period(
+    args: &RunArgs,
+    report: &ReportConfig,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Period, Failure> {
+    let usage = |e: anyhow::Error| Failure::Usage(e);
+    if let (Some(from), Some(to)) = (&args.from, &args.to) {
+        let day =
+            |s: &str, flag: &str| parse_date(s).map_err(|e| usage(anyhow!("--{flag} {s:?} {e}")));
+        return Period::new(day(from, "from")?, day(to, "to")?).map_err(|e| usage(e.into()));
+    }
+    let spec = args.period.as_deref().unwrap_or(&report.period);
+    let today = now.with_timezone(&report.timezone).date_naive();
+    Period::parse(spec, today).map_err(|e| usage(e.into()))
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub files: Vec<PathBuf>,
+}
+
+/// `tierwise run`: read, compute, write, and (unless --no-email) send.
+pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
+    let config = load_config(&args.config.config)?;
+    let report = config
+        .report(args.config.report.as_deref())
+        .map_err(|e| Failure::Usage(e.into()))?;
+    let period = resolve_period(args, report, chrono::Utc::now())?;
+    let span = tracing::info_span!("run", report = %report.name, period = %period.label());
+    let _guard = span.enter();
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| report.out_dir.join(period.label()));
+    let data = compute(&config, report, period).map_err(Failure::Run)?;
+    let files = report::write_data_files(&data, &dir)
+        .context("writing the report files")
+        .map_err(Failure::Run)?;
+    tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), "report written");
+    Ok(RunOutcome { dir, files })
+}
+
+/// Reads the inputs and computes the period and the one before it.
+pub fn compute<'a>(
+    config: &Config,
+    report: &'a ReportConfig,
+    period: Period,
+) -> anyhow::Result<RunData<'a>> {
+    let inputs = source::inputs::load(report, &config.base).context("reading the inputs")?;
+    let setup = Setup {
+        currency: &report.currency,
+        fx: &report.fx,
+        tiers: &report.tiers,
+        discounts_are_cost: report.discounts_are_cost,
+    };
+    let current = metrics::compute(&inputs, &setup, period).context("computing the period")?;
+    let previous_period = period.previous();
+    let previous = metrics::compute(&inputs, &setup, previous_period)
+        .context("computing the previous period")?;
+    Ok(RunData {
+        report,
+        period,
+        previous_period,
+        current,
+        previous,
+        inputs: inputs.files,
+    })
+}
+
+/// `tierwise check`: the config, then every report's inputs; sends nothing.
+fn check(args: &CheckArgs) -> Result<(), Failure> {
+    let config = load_config(&args.config.config)?;
+    let reports: Vec<&ReportConfig> = match &args.config.report {
+        Some(name) => vec![
+            config
+                .report(Some(name))
+                .map_err(|e| Failure::Usage(e.into()))?,
+        ],
+        None => config.reports.iter().collect(),
+    };
+    for report in reports {
+        let inputs = source::inputs::load(report, &config.base)
+            .with_context(|| format!("report `{}`", report.name))
+            .map_err(Failure::Run)?;
+        let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
+        println!(
+            "report `{}`: config ok; {} influencers, {} files, {} rows read, {} rows rejected",
+            report.name,
+            inputs.roster.influencers.len(),
+            inputs.files.len(),
+            rows,
+            inputs.rejected.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! The command line: `run` and `check` (and a hidden demo-data generator).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tierwise",
+    version,
+    about = "Influencer and tier ROI reports from social stats and shop exports"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log filter (also RUST_LOG), e.g. `debug` or `tierwise=trace`.
+    #[arg(long, global = true, default_value = "info")]
+    pub log: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute one report for a period, write its files and email it.
+    Run(RunArgs),
+    /// Validate the config and read every input; sends nothing.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The config file.
+    #[arg(long, default_value = "config/tierwise.toml")]
+    pub config: PathBuf,
+    /// Which `[[report]]` (by name); default: the first.
+    #[arg(long)]
+    pub report: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// last-week, last-month, YYYY-Www or YYYY-MM; default: the report's `period`.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub period: Option<String>,
+    /// First day (YYYY-MM-DD), with --to.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day, inclusive (YYYY-MM-DD), with --from.
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Write the files into this folder instead of `out_dir/<period>/`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write the files but send no email.
+    #[arg(long)]
+    pub no_email: bool,
+    /// Send even if this period was already sent.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}

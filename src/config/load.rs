@@ -1,0 +1,415 @@
+//! Builds a [`Config`] from TOML text, checking every key and collecting every problem.
+
+use super::fields::{Fields, Problems};
+use super::*;
+use crate::tiers::{BUILT_IN, Tier};
+use std::path::Path;
+use std::str::FromStr;
+use toml::de::DeTable;
+
+/// Reads and validates the config file at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+/// Validates config `text`; `path` is used for messages and as the base of relative paths.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let mut p = Problems::new(text);
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            match e.span() {
+                Some(span) => p.at(span, e.message().to_string()),
+                None => p.plain(e.message().to_string()),
+            }
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems: p.list,
+            });
+        }
+    };
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut root = Fields::new(doc.get_ref(), doc.span(), "");
+    let reports: Vec<_> = root
+        .tables("report", &mut p)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (span, t))| report(t, span, i, &base, &mut p))
+        .collect();
+    if reports.is_empty() && !root.has("report") {
+        p.at(0..0, "the config has no [[report]]");
+    }
+    let mut names = std::collections::HashSet::new();
+    for r in &reports {
+        if !names.insert(r.name.clone()) {
+            p.plain(format!("two reports are named `{}`", r.name));
+        }
+    }
+    let email = match root.table("email", &mut p) {
+        Some(t) => transport(t, &base, &mut p),
+        None => Some(EmailTransport::File {
+            outbox: base.join("out/outbox"),
+        }),
+    };
+    root.finish(&mut p);
+    match (p.list.is_empty(), email) {
+        (true, Some(email)) => Ok(Config {
+            path: path.to_path_buf(),
+            base,
+            reports,
+            email,
+        }),
+        _ => Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems: p.list,
+        }),
+    }
+}
+
+fn report(
+    table: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+    index: usize,
+    base: &Path,
+    p: &mut Problems,
+) -> Option<ReportConfig> {
+    let mut f = Fields::new(table, span, format!("report[{index}]"));
+    let name = f.required("name", p);
+    if let Some(n) = &name {
+        f.path = format!("report `{}`", n.get_ref());
+        if n.get_ref().trim().is_empty() || n.get_ref().contains(['\r', '\n', '/', '\\']) {
+            p.at(
+                n.span(),
+                "`name` must be non-empty, on one line, without slashes",
+            );
+        }
+    }
+    let timezone = match f.string("timezone", p) {
+        Some(tz) => Tz::from_str(tz.get_ref())
+            .map_err(|_| {
+                p.at(
+                    tz.span(),
+                    format!("`timezone` {:?} is not an IANA time zone", tz.get_ref()),
+                )
+            })
+            .ok(),
+        None => Some(chrono_tz::Europe::Copenhagen),
+    };
+    let currency = f
+        .string("currency", p)
+        .map(|c| c.into_inner().trim().to_uppercase())
+        .unwrap_or_else(|| "DKK".into());
+    let tiers = tier_scheme(&mut f, p);
+    let period = match f.string("period", p) {
+        Some(s) => {
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+            if crate::period::Period::parse(s.get_ref(), today).is_err() {
+                p.at(
+                    s.span(),
+                    format!(
+                        "`period` {:?} is not last-week, last-month, YYYY-Www or YYYY-MM",
+                        s.get_ref()
+                    ),
+                );
+            }
+            s.into_inner()
+        }
+        None => "last-week".to_string(),
+    };
+    let schedule = f.string("schedule", p).map(Spanned::into_inner);
+    let out_dir = base.join(
+        f.string("out_dir", p)
+            .map(Spanned::into_inner)
+            .unwrap_or_else(|| "out".into()),
+    );
+    let discounts_are_cost = f.boolean("discounts_are_cost", p).unwrap_or(false);
+    let templates = f.string("templates", p).map(|t| base.join(t.get_ref()));
+    let inputs = match f.table("inputs", p) {
+        Some(t) => inputs(t, base, p),
+        None => {
+            p.at(f.span.clone(), format!("`{}.inputs` is missing", f.path));
+            None
+        }
+    };
+    let fx = f.table("fx", p).map(|t| fx(t, p)).unwrap_or_default();
+    let email = f.table("email", p).and_then(|t| report_email(t, p));
+    let path = f.path.clone();
+    f.finish(p);
+    let _ = path;
+    Some(ReportConfig {
+        name: name?.into_inner(),
+        timezone: timezone?,
+        currency,
+        tiers: tiers?,
+        period,
+        schedule,
+        out_dir,
+        discounts_are_cost,
+        inputs: inputs?,
+        fx,
+        email,
+        templates,
+    })
+}
+
+use toml::Spanned;
+
+fn tier_scheme(f: &mut Fields<'_, '_>, p: &mut Problems) -> Option<TierScheme> {
+    let custom = f.tables("tiers", p);
+    if !custom.is_empty() {
+        let mut tiers = Vec::new();
+        for (i, (span, t)) in custom.into_iter().enumerate() {
+            let mut tf = Fields::new(t, span, format!("{}.tiers[{i}]", f.path));
+            let name = tf
+                .required("name", p)
+                .map(|n| n.into_inner().trim().to_lowercase());
+            let min = tf.integer("min_followers", p);
+            if !tf.has("min_followers") {
+                p.at(
+                    tf.span.clone(),
+                    format!("`{}.min_followers` is missing", tf.path),
+                );
+            }
+            tf.finish(p);
+            if let (Some(name), Some(min)) = (name, min) {
+                tiers.push(Tier {
+                    name,
+                    min_followers: min.into_inner(),
+                });
+            }
+        }
+        if f.has("tier_scheme") {
+            let v = f.get("tier_scheme");
+            if let Some(v) = v {
+                p.at(
+                    v.span(),
+                    "give either `tier_scheme` or [[report.tiers]], not both",
+                );
+            }
+        }
+        return Some(TierScheme::custom(tiers));
+    }
+    match f.string("tier_scheme", p) {
+        Some(s) => TierScheme::built_in(s.get_ref().trim()).or_else(|| {
+            p.at(
+                s.span(),
+                format!(
+                    "`tier_scheme` {:?} is not one of {} (or give [[report.tiers]])",
+                    s.get_ref(),
+                    BUILT_IN.join(", ")
+                ),
+            );
+            None
+        }),
+        None => TierScheme::built_in("mikro-meso-makro"),
+    }
+}
+
+fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<InputsConfig> {
+    let list = |f: &mut Fields<'_, '_>, key: &str, p: &mut Problems| -> Vec<String> {
+        f.strings(key, p)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect()
+    };
+    let roster = f.required("roster", p).map(|r| base.join(r.get_ref()));
+    let costs = list(&mut f, "costs", p);
+    let posts = list(&mut f, "posts", p);
+    let followers = list(&mut f, "followers", p);
+    let orders = list(&mut f, "orders", p);
+    let orders_format = match f.string("orders_format", p) {
+        Some(s) if s.get_ref().eq_ignore_ascii_case("shopify") => Some(OrdersFormat::Shopify),
+        Some(s) => {
+            p.at(
+                s.span(),
+                format!(
+                    "`orders_format` {:?} is not supported; use \"shopify\"",
+                    s.get_ref()
+                ),
+            );
+            None
+        }
+        None => Some(OrdersFormat::Shopify),
+    };
+    let skip_bad_rows = match f.string("on_bad_row", p) {
+        Some(s) if s.get_ref() == "fail" => false,
+        Some(s) if s.get_ref() == "skip" => true,
+        Some(s) => {
+            p.at(
+                s.span(),
+                format!(
+                    "`on_bad_row` {:?} must be \"fail\" or \"skip\"",
+                    s.get_ref()
+                ),
+            );
+            false
+        }
+        None => false,
+    };
+    f.finish(p);
+    Some(InputsConfig {
+        roster: roster?,
+        costs,
+        posts,
+        followers,
+        orders,
+        orders_format: orders_format?,
+        skip_bad_rows,
+    })
+}
+
+fn fx(f: Fields<'_, '_>, p: &mut Problems) -> BTreeMap<String, rust_decimal::Decimal> {
+    let mut out = BTreeMap::new();
+    for (key, value) in f.entries() {
+        let code = key.get_ref().trim().to_uppercase();
+        match Fields::number_text(value).and_then(|t| rust_decimal::Decimal::from_str(&t).ok()) {
+            Some(rate) if rate > rust_decimal::Decimal::ZERO => {
+                out.insert(code, rate);
+            }
+            _ => p.at(
+                value.span(),
+                format!("fx rate for `{code}` must be a positive number"),
+            ),
+        }
+    }
+    out
+}
+
+fn report_email(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<ReportEmail> {
+    let addresses = |f: &mut Fields<'_, '_>, key: &str, p: &mut Problems| -> Vec<String> {
+        let list = f.strings(key, p).unwrap_or_default();
+        list.into_iter()
+            .filter_map(|a| match a.get_ref().parse::<lettre::message::Mailbox>() {
+                Ok(_) if !a.get_ref().contains(['\r', '\n']) => Some(a.into_inner()),
+                _ => {
+                    p.at(
+                        a.span(),
+                        format!("{:?} is not an email address", a.get_ref()),
+                    );
+                    None
+                }
+            })
+            .collect()
+    };
+    let to = addresses(&mut f, "to", p);
+    let cc = addresses(&mut f, "cc", p);
+    if to.is_empty() && !f.has("to") {
+        p.at(f.span.clone(), format!("`{}.to` is missing", f.path));
+    }
+    let from = f.required("from", p);
+    if let Some(a) = &from {
+        if a.get_ref().contains(['\r', '\n'])
+            || a.get_ref().parse::<lettre::message::Mailbox>().is_err()
+        {
+            p.at(
+                a.span(),
+                format!("{:?} is not an email address", a.get_ref()),
+            );
+        }
+    }
+    let subject = f.string("subject", p);
+    if let Some(s) = &subject {
+        if s.get_ref().contains(['\r', '\n']) {
+            p.at(s.span(), "`subject` must be on one line");
+        }
+    }
+    f.finish(p);
+    Some(ReportEmail {
+        to,
+        cc,
+        from: from?.into_inner(),
+        subject: subject.map(Spanned::into_inner),
+    })
+}
+
+fn env_ref(f: &mut Fields<'_, '_>, key: &str, p: &mut Problems) -> Option<EnvRef> {
+    let s = f.string(key, p)?;
+    let name = s
+        .get_ref()
+        .trim()
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'));
+    match name {
+        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Some(EnvRef(n.to_string()))
+        }
+        _ => {
+            p.at(s.span(), format!("`email.{key}` must be an environment reference like \"${{SMTP_PASSWORD}}\"; secrets are never written in the config"));
+            None
+        }
+    }
+}
+
+fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<EmailTransport> {
+    let kind = f
+        .string("transport", p)
+        .map(Spanned::into_inner)
+        .unwrap_or_else(|| "file".into());
+    let out = match kind.as_str() {
+        "file" => {
+            let outbox = f
+                .string("outbox", p)
+                .map(Spanned::into_inner)
+                .unwrap_or_else(|| "out/outbox".into());
+            Some(EmailTransport::File {
+                outbox: base.join(outbox),
+            })
+        }
+        "smtp" => {
+            let host = f.required("host", p).map(Spanned::into_inner);
+            let security = match f.string("security", p) {
+                None => Some(Security::StartTls),
+                Some(s) => match s.get_ref().as_str() {
+                    "starttls" => Some(Security::StartTls),
+                    "tls" => Some(Security::Tls),
+                    "none" => Some(Security::None),
+                    other => {
+                        p.at(
+                            s.span(),
+                            format!("`email.security` {other:?} must be starttls, tls or none"),
+                        );
+                        None
+                    }
+                },
+            };
+            let default_port = match security {
+                Some(Security::Tls) => 465,
+                Some(Security::None) => 25,
+                _ => 587,
+            };
+            let port = match f.integer("port", p) {
+                Some(n) => u16::try_from(*n.get_ref())
+                    .map_err(|_| p.at(n.span(), "`email.port` must be 1-65535"))
+                    .ok(),
+                None => Some(default_port),
+            };
+            let username = env_ref(&mut f, "username", p).or_else(|| None);
+            let password = env_ref(&mut f, "password", p);
+            Some(EmailTransport::Smtp {
+                host: host?,
+                port: port?,
+                security: security?,
+                username,
+                password,
+            })
+        }
+        other => {
+            p.at(
+                f.span.clone(),
+                format!("`email.transport` {other:?} must be file or smtp"),
+            );
+            None
+        }
+    };
+    // Keys of the other transport are accepted so one file can switch by changing `transport`.
+    for key in ["outbox", "host", "port", "security", "username", "password"] {
+        f.get(key);
+    }
+    f.finish(p);
+    out
+}

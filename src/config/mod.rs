@@ -1,0 +1,143 @@
+//! The validated configuration: one TOML file, several reports sharing one email transport.
+//! `load` lists every problem at once with its line and column.
+
+mod fields;
+mod load;
+
+use crate::tiers::TierScheme;
+use chrono_tz::Tz;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use load::{load, parse};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file, and the folder relative paths are resolved against.
+    pub path: PathBuf,
+    pub base: PathBuf,
+    pub reports: Vec<ReportConfig>,
+    pub email: EmailTransport,
+}
+
+impl Config {
+    /// The report named `name`, or the only/first one when no name is given.
+    pub fn report(&self, name: Option<&str>) -> Result<&ReportConfig, ConfigError> {
+        match name {
+            Some(n) => {
+                self.reports
+                    .iter()
+                    .find(|r| r.name == n)
+                    .ok_or_else(|| ConfigError::NoSuchReport {
+                        name: n.to_string(),
+                        known: self
+                            .reports
+                            .iter()
+                            .map(|r| r.name.clone())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+            }
+            None => self.reports.first().ok_or(ConfigError::NoReports),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrdersFormat {
+    Shopify,
+}
+
+#[derive(Debug, Clone)]
+pub struct InputsConfig {
+    pub roster: PathBuf,
+    pub costs: Vec<String>,
+    pub posts: Vec<String>,
+    pub followers: Vec<String>,
+    pub orders: Vec<String>,
+    pub orders_format: OrdersFormat,
+    /// Skip and count unreadable rows instead of failing the run.
+    pub skip_bad_rows: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportEmail {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub from: String,
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportConfig {
+    pub name: String,
+    pub timezone: Tz,
+    pub currency: String,
+    pub tiers: TierScheme,
+    pub period: String,
+    pub schedule: Option<String>,
+    pub out_dir: PathBuf,
+    pub discounts_are_cost: bool,
+    pub inputs: InputsConfig,
+    /// Units of `currency` per unit of the key currency, as exact decimal text.
+    pub fx: BTreeMap<String, rust_decimal::Decimal>,
+    pub email: Option<ReportEmail>,
+    /// A folder whose templates replace the built-in ones of the same name.
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    StartTls,
+    Tls,
+    None,
+}
+
+/// A secret given as `${NAME}`: only the variable's name is kept; it is read at send time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvRef(pub String);
+
+impl EnvRef {
+    pub fn resolve(&self) -> Result<secrecy::SecretString, ConfigError> {
+        std::env::var(&self.0)
+            .map(secrecy::SecretString::from)
+            .map_err(|_| ConfigError::MissingEnv {
+                name: self.0.clone(),
+            })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum EmailTransport {
+    File {
+        outbox: PathBuf,
+    },
+    Smtp {
+        host: String,
+        port: u16,
+        security: Security,
+        username: Option<EnvRef>,
+        password: Option<EnvRef>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config `{}`", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config `{}` has {} problem(s):\n  {}", path.display(), problems.len(), problems.join("\n  "))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+    #[error("no report named `{name}` in the config (reports: {known})")]
+    NoSuchReport { name: String, known: String },
+    #[error("the config has no [[report]]")]
+    NoReports,
+    #[error("environment variable `{name}` is not set")]
+    MissingEnv { name: String },
+}

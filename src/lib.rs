@@ -1,0 +1,15 @@
+//! tierwise: what each influencer and each follower tier brought back — engagement, reach,
+//! coupon orders, cost and ROI — from social stats and shop exports, as weekly reports.
+//!
+//! Data flows one way: `config` → `source` (PULL) → `metrics` (COMPUTE) → `report` (RENDER)
+//! → `deliver` (SEND). `app` wires the stages for the CLI.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+
+pub mod metrics;
+pub mod period;
+pub mod report;
+pub mod source;
+pub mod tiers;

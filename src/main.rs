@@ -1,0 +1,29 @@
+//! The `tierwise` binary: parse the command line, set up logging, run, map errors to exit codes.
+
+use clap::Parser;
+use std::process::ExitCode;
+use tierwise::app::{self, Failure};
+use tierwise::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match app::main(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

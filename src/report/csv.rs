@@ -1,0 +1,156 @@
+//! influencers.csv and tiers.csv: spec §4 columns, unrounded, floats that read back exactly,
+//! empty cells for nulls.
+
+use crate::metrics::FigureRow;
+
+/// influencers.csv columns, in order.
+pub const INFLUENCER_COLUMNS: [&str; 27] = [
+    "influencer_id",
+    "name",
+    "tier",
+    "followers",
+    "posts",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "engagements",
+    "engagement_rate",
+    "engagement_rate_reach",
+    "reach",
+    "impressions",
+    "views",
+    "orders",
+    "revenue",
+    "discounts",
+    "refunds",
+    "cost",
+    "roi_pct",
+    "roas",
+    "cpa",
+    "cpm",
+    "cpe",
+    "aov",
+    "return_rate",
+];
+
+fn int(v: Option<i64>) -> String {
+    v.map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// Shortest text that parses back to the same f64 (Rust's `Display`), empty for null.
+pub fn float(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{x}"),
+        _ => String::new(),
+    }
+}
+
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// The values after `tier` shared by both files, in column order.
+fn figures(r: &FigureRow) -> Vec<String> {
+    vec![
+        int(r.followers),
+        int(Some(r.posts)),
+        int(Some(r.likes)),
+        int(Some(r.comments)),
+        int(Some(r.shares)),
+        int(Some(r.saves)),
+        int(Some(r.engagements)),
+        float(r.engagement_rate),
+        float(r.engagement_rate_reach),
+        int(Some(r.reach)),
+        int(Some(r.impressions)),
+        int(Some(r.views)),
+        int(Some(r.orders)),
+        float(Some(r.revenue)),
+        float(Some(r.discounts)),
+        float(Some(r.refunds)),
+        float(Some(r.cost)),
+        float(r.roi_pct),
+        float(r.roas),
+        float(r.cpa),
+        float(r.cpm),
+        float(r.cpe),
+        float(r.aov),
+        float(r.return_rate),
+    ]
+}
+
+fn line(fields: impl IntoIterator<Item = String>) -> String {
+    let mut s = fields
+        .into_iter()
+        .map(|f| quote(&f))
+        .collect::<Vec<_>>()
+        .join(",");
+    s.push('\n');
+    s
+}
+
+pub fn influencers_csv(rows: &[FigureRow]) -> String {
+    let mut out = line(INFLUENCER_COLUMNS.iter().map(|c| c.to_string()));
+    for r in rows {
+        out.push_str(&line(
+            [r.influencer_id.clone(), r.name.clone(), r.tier.clone()]
+                .into_iter()
+                .chain(figures(r)),
+        ));
+    }
+    out
+}
+
+/// tiers.csv: one row per tier, lowest first, then `total`.
+pub fn tiers_csv(tiers: &[FigureRow], total: &FigureRow) -> String {
+    let header = ["tier", "influencers"]
+        .into_iter()
+        .chain(INFLUENCER_COLUMNS[3..].iter().copied())
+        .chain(["median_engagement_rate"]);
+    let mut out = line(header.map(str::to_string));
+    for r in tiers.iter().chain([total]) {
+        let fields = [r.tier.clone(), r.influencers.to_string()]
+            .into_iter()
+            .chain(figures(r))
+            .chain([float(r.median_engagement_rate)]);
+        out.push_str(&line(fields));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_read_back_and_nulls_are_empty() {
+        for x in [0.1, 1.0 / 3.0, 123456.789, 1e-7, 2.5e15] {
+            assert_eq!(float(Some(x)).parse::<f64>().unwrap(), x);
+        }
+        assert_eq!(float(None), "");
+        assert_eq!(float(Some(300.0)), "300");
+    }
+
+    #[test]
+    fn names_with_commas_are_quoted() {
+        let row = FigureRow {
+            influencer_id: "a".into(),
+            name: "Hansen, \"Mie\"".into(),
+            tier: "micro".into(),
+            ..Default::default()
+        };
+        let csv = influencers_csv(&[row]);
+        assert!(
+            csv.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("a,\"Hansen, \"\"Mie\"\"\",micro,,0,")
+        );
+        assert_eq!(csv.lines().next().unwrap().split(',').count(), 27);
+    }
+}

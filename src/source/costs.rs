@@ -1,0 +1,113 @@
+//! Cost rows: fees, product and other costs per influencer and day.
+
+use super::csv_file::{CsvText, text_column};
+use super::values::{ValueError, parse_date, parse_decimal};
+use super::{Rejects, Roster, SourceError, cell_error, row_error};
+use polars::prelude::*;
+use std::collections::HashSet;
+
+pub const KINDS: [&str; 3] = ["fee", "product", "other"];
+
+#[derive(Default)]
+struct Columns {
+    ids: Vec<String>,
+    days: Vec<i32>,
+    amounts: Vec<f64>,
+    kinds: Vec<String>,
+}
+
+/// Reads cost files into the canonical costs frame; every `influencer_id` must be in the roster.
+pub fn read(
+    files: &[CsvText],
+    roster: &Roster,
+    rejects: &mut Rejects,
+) -> Result<(DataFrame, Vec<usize>), SourceError> {
+    let known: HashSet<&str> = roster.influencers.iter().map(|i| i.id.as_str()).collect();
+    let mut out = Columns::default();
+    let mut rows = Vec::new();
+    for file in files {
+        let id_col = file.require_column(&["influencer_id"])?.to_string();
+        let date_col = file.require_column(&["date"])?.to_string();
+        let amount_col = file.require_column(&["amount"])?.to_string();
+        let kind_col = file.find_column(&["kind"]).map(str::to_string);
+        let mut wanted = vec![id_col.as_str(), date_col.as_str(), amount_col.as_str()];
+        wanted.extend(kind_col.as_deref());
+        let df = file.read_columns(&wanted)?;
+        let ids = text_column(&df, &id_col, &file.path)?;
+        let dates = text_column(&df, &date_col, &file.path)?;
+        let amounts = text_column(&df, &amount_col, &file.path)?;
+        let kinds = kind_col
+            .as_ref()
+            .map(|k| text_column(&df, k, &file.path))
+            .transpose()?;
+        rows.push(df.height());
+        for i in 0..df.height() {
+            let id = ids.get(i).unwrap_or("").trim();
+            if !known.contains(id) {
+                rejects.handle(row_error(
+                    file,
+                    i,
+                    format!("`influencer_id` {id:?} is not in the roster"),
+                ))?;
+                continue;
+            }
+            let raw_date = dates.get(i).unwrap_or("");
+            let day = match parse_date(raw_date) {
+                Ok(d) => crate::period::day_number(d),
+                Err(reason) => {
+                    rejects.handle(cell_error(file, i, &date_col, raw_date, reason))?;
+                    continue;
+                }
+            };
+            let raw_amount = amounts.get(i).unwrap_or("");
+            let amount = match parse_decimal(raw_amount, file.decimal) {
+                Ok(a) => decimal_to_f64(a),
+                Err(reason) => {
+                    rejects.handle(cell_error(file, i, &amount_col, raw_amount, reason))?;
+                    continue;
+                }
+            };
+            let raw_kind = kinds
+                .and_then(|k| k.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_lowercase();
+            let kind = if raw_kind.is_empty() {
+                "other".to_string()
+            } else {
+                raw_kind
+            };
+            if !KINDS.contains(&kind.as_str()) {
+                let reason = ValueError("is not one of fee, product, other");
+                rejects.handle(cell_error(
+                    file,
+                    i,
+                    kind_col.as_deref().unwrap_or("kind"),
+                    &kind,
+                    reason,
+                ))?;
+                continue;
+            }
+            out.ids.push(id.to_string());
+            out.days.push(day);
+            out.amounts.push(amount);
+            out.kinds.push(kind);
+        }
+    }
+    let df = df!(
+        "influencer_id" => out.ids,
+        "day" => out.days,
+        "amount" => out.amounts,
+        "kind" => out.kinds,
+    )
+    .map_err(|source| SourceError::Csv {
+        path: Default::default(),
+        source,
+    })?;
+    Ok((df, rows))
+}
+
+/// The nearest f64 to an exact decimal (the decimal's own text, parsed by the standard library).
+pub fn decimal_to_f64(d: rust_decimal::Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(f64::NAN)
+}

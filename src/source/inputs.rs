@@ -1,0 +1,89 @@
+//! Loads every input of one report into [`Inputs`].
+
+use super::csv_file::CsvText;
+use super::{
+    InputFile, Inputs, Platform, Rejects, SourceError, costs, files, input_file, roster, shopify,
+    social,
+};
+use crate::config::ReportConfig;
+use polars::prelude::*;
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+
+fn load_all(patterns: &[String], base: &Path) -> Result<Vec<CsvText>, SourceError> {
+    files::expand(patterns, base)?
+        .iter()
+        .map(|p| CsvText::load(p))
+        .collect()
+}
+
+fn record(list: &mut Vec<InputFile>, files: &[CsvText], rows: &[usize], base: &Path) {
+    list.extend(files.iter().zip(rows).map(|(f, r)| input_file(f, *r, base)));
+}
+
+/// Reads the roster, costs, posts, followers and orders of `report`.
+pub fn load(report: &ReportConfig, base: &Path) -> Result<Inputs, SourceError> {
+    let cfg = &report.inputs;
+    let mut rejects = Rejects::new(cfg.skip_bad_rows);
+    let mut listed = Vec::new();
+
+    let (roster, roster_file, roster_rows) = roster::read(&cfg.roster, &mut rejects)?;
+    listed.push(input_file(&roster_file, roster_rows, base));
+
+    let cost_files = load_all(&cfg.costs, base)?;
+    let (costs, rows) = costs::read(&cost_files, &roster, &mut rejects)?;
+    record(&mut listed, &cost_files, &rows, base);
+
+    let post_files = load_all(&cfg.posts, base)?;
+    let (posts, rows) = social::read_posts(&post_files, report.timezone, &mut rejects)?;
+    record(&mut listed, &post_files, &rows, base);
+
+    let follower_files = load_all(&cfg.followers, base)?;
+    let (followers, rows) = social::read_followers(&follower_files, &mut rejects)?;
+    record(&mut listed, &follower_files, &rows, base);
+
+    let order_files = load_all(&cfg.orders, base)?;
+    let (orders, order_codes, rows) = shopify::read(
+        &order_files,
+        report.timezone,
+        &report.currency,
+        &mut rejects,
+    )?;
+    record(&mut listed, &order_files, &rows, base);
+
+    let unowned_accounts =
+        unowned(&roster, &[&posts, &followers]).map_err(|source| SourceError::Csv {
+            path: base.to_path_buf(),
+            source,
+        })?;
+    Ok(Inputs {
+        roster,
+        posts,
+        followers,
+        costs,
+        orders,
+        order_codes,
+        order_files: order_files.into_iter().map(|f| f.path).collect(),
+        files: listed,
+        rejected: rejects.list,
+        unowned_accounts,
+    })
+}
+
+/// Accounts in the stats that no roster influencer owns.
+fn unowned(roster: &super::Roster, frames: &[&DataFrame]) -> PolarsResult<Vec<(Platform, String)>> {
+    let owned: HashSet<(Platform, &str)> = roster.accounts().map(|(p, h, _)| (p, h)).collect();
+    let mut out = BTreeSet::new();
+    for df in frames {
+        let platforms = df.column("platform")?.str()?;
+        let handles = df.column("handle")?.str()?;
+        for (p, h) in platforms.iter().zip(handles.iter()) {
+            if let (Some(p), Some(h)) = (p.and_then(Platform::parse), h) {
+                if !owned.contains(&(p, h)) {
+                    out.insert((p, h.to_string()));
+                }
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}

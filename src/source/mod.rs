@@ -1,0 +1,169 @@
+//! PULL: reads the report's input files into canonical polars frames.
+//!
+//! Canonical frames (column: dtype), the contract with `metrics/`:
+//! - posts: `platform` str, `handle` str (normalised), `post_id` str, `day` i32 (days since
+//!   1970-01-01 in the report zone), `likes` `comments` `shares` `saves` `reach`
+//!   `impressions` `views` i64 (null = not reported)
+//! - followers: `platform` str, `handle` str, `day` i32, `followers` i64
+//! - costs: `influencer_id` str, `day` i32, `amount` f64, `kind` str
+//! - orders: `order_key` str, `name` str, `file` u32 (natural-order rank), `row` u32,
+//!   `day` i32, `cancelled` bool, `status` str (lower-case), `currency` str, `subtotal`
+//!   `total` `discounts` `refunds` f64 (parsed exactly, in the order's currency)
+//! - order_codes: `file` u32, `row` u32 (the order's), `pos` u32 (place in its code cell),
+//!   `code` str (normalised: trimmed, upper-case)
+//!
+//! Rows within a frame keep file order, files in natural name order, so "last occurrence"
+//! means the same thing everywhere.
+
+pub mod costs;
+pub mod csv_file;
+pub mod files;
+pub mod inputs;
+pub mod roster;
+pub mod shopify;
+pub mod social;
+pub mod values;
+
+use polars::prelude::DataFrame;
+use std::path::{Path, PathBuf};
+
+pub use roster::{Influencer, Platform, Roster};
+pub use values::ValueError;
+
+/// Everything one report reads, parsed and checked.
+#[derive(Debug)]
+pub struct Inputs {
+    pub roster: Roster,
+    pub posts: DataFrame,
+    pub followers: DataFrame,
+    pub costs: DataFrame,
+    pub orders: DataFrame,
+    pub order_codes: DataFrame,
+    /// Order files in rank order, to name them in later errors.
+    pub order_files: Vec<PathBuf>,
+    pub files: Vec<InputFile>,
+    pub rejected: Vec<String>,
+    pub unowned_accounts: Vec<(Platform, String)>,
+}
+
+/// One file read, for the summary's `inputs` list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputFile {
+    pub path: String,
+    pub sha256: String,
+    pub rows: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read `{}`", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot parse CSV `{}`", path.display())]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: polars::error::PolarsError,
+    },
+    #[error("`{}` is empty: expected a header row", path.display())]
+    Empty { path: PathBuf },
+    #[error("`{}` has no `{column}` column", path.display())]
+    MissingColumn { path: PathBuf, column: String },
+    #[error("`{}` line {line}: `{column}` {reason}: {value:?}", path.display())]
+    Cell {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+        reason: ValueError,
+    },
+    #[error("`{}` line {line}: {message}", path.display())]
+    Row {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("input pattern `{pattern}` is not a valid glob")]
+    Pattern {
+        pattern: String,
+        #[source]
+        source: glob::PatternError,
+    },
+    #[error("input pattern `{pattern}` matches no file")]
+    NoFiles { pattern: String },
+}
+
+/// Whether a bad row stops the run (the default) or is skipped and counted.
+#[derive(Debug)]
+pub struct Rejects {
+    skip: bool,
+    pub list: Vec<String>,
+}
+
+impl Rejects {
+    pub fn new(skip: bool) -> Self {
+        Self {
+            skip,
+            list: Vec::new(),
+        }
+    }
+
+    /// Records `err` when skipping is allowed, else returns it.
+    pub fn handle(&mut self, err: SourceError) -> Result<(), SourceError> {
+        if self.skip {
+            tracing::warn!(error = %err, "row skipped");
+            self.list.push(err.to_string());
+            Ok(())
+        } else {
+            Err(err)
+        }
+    }
+}
+
+/// A handle as compared: trimmed, without a leading `@`, lower-case.
+pub fn normalize_handle(raw: &str) -> String {
+    raw.trim().trim_start_matches('@').trim().to_lowercase()
+}
+
+/// A coupon code as compared: trimmed, upper-case.
+pub fn normalize_code(raw: &str) -> String {
+    raw.trim().to_uppercase()
+}
+
+/// Builds a cell error for data row `row` of `file`.
+pub fn cell_error(
+    file: &csv_file::CsvText,
+    row: usize,
+    column: &str,
+    value: &str,
+    reason: ValueError,
+) -> SourceError {
+    SourceError::Cell {
+        path: file.path.clone(),
+        line: file.line_of_row(row),
+        column: column.to_string(),
+        value: value.to_string(),
+        reason,
+    }
+}
+
+/// Builds a row error for data row `row` of `file`.
+pub fn row_error(file: &csv_file::CsvText, row: usize, message: String) -> SourceError {
+    SourceError::Row {
+        path: file.path.clone(),
+        line: file.line_of_row(row),
+        message,
+    }
+}
+
+pub(crate) fn input_file(file: &csv_file::CsvText, rows: usize, base: &Path) -> InputFile {
+    let path = file.path.strip_prefix(base).unwrap_or(&file.path);
+    InputFile {
+        path: path.display().to_string(),
+        sha256: file.sha256.clone(),
+        rows,
+    }
+}

@@ -1,0 +1,217 @@
+//! The roster: who the influencers are, which accounts and coupon codes are theirs, and any
+//! manual tier or commission.
+
+use super::csv_file::{CsvText, text_column};
+use super::values::parse_decimal;
+use super::{Rejects, SourceError, cell_error, normalize_code, normalize_handle, row_error};
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Instagram,
+    Tiktok,
+    Youtube,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Instagram, Platform::Tiktok, Platform::Youtube];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Instagram => "instagram",
+            Platform::Tiktok => "tiktok",
+            Platform::Youtube => "youtube",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let lower = raw.trim().to_lowercase();
+        Self::ALL.into_iter().find(|p| p.as_str() == lower)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Influencer {
+    pub id: String,
+    pub name: String,
+    /// Normalised handle per platform, in [`Platform::ALL`] order.
+    pub handles: [Option<String>; 3],
+    /// Normalised coupon codes.
+    pub codes: Vec<String>,
+    /// Manual tier (lower-case), overriding the follower count.
+    pub tier: Option<String>,
+    pub commission_pct: f64,
+    pub campaign: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    pub influencers: Vec<Influencer>,
+}
+
+impl Roster {
+    /// (platform, handle, influencer id) for every account in the roster.
+    pub fn accounts(&self) -> impl Iterator<Item = (Platform, &str, &str)> {
+        self.influencers.iter().flat_map(|inf| {
+            Platform::ALL
+                .into_iter()
+                .zip(inf.handles.iter())
+                .filter_map(move |(p, h)| h.as_deref().map(|h| (p, h, inf.id.as_str())))
+        })
+    }
+
+    /// (code, influencer id) for every coupon code in the roster.
+    pub fn codes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.influencers
+            .iter()
+            .flat_map(|inf| inf.codes.iter().map(move |c| (c.as_str(), inf.id.as_str())))
+    }
+}
+
+/// Reads the roster; ids, accounts and codes must each belong to one influencer.
+pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usize), SourceError> {
+    let file = CsvText::load(path)?;
+    let id_col = file.require_column(&["influencer_id"])?.to_string();
+    let optional = |names: &[&str]| file.find_column(names).map(str::to_string);
+    let name_col = optional(&["name"]);
+    let handle_cols: Vec<Option<String>> = Platform::ALL
+        .iter()
+        .map(|p| optional(&[p.as_str()]))
+        .collect();
+    let codes_col = optional(&["coupon_codes", "coupon_code", "codes"]);
+    let tier_col = optional(&["tier"]);
+    let commission_col = optional(&["commission_pct"]);
+    let campaign_col = optional(&["campaign"]);
+
+    let wanted: Vec<&str> = std::iter::once(id_col.as_str())
+        .chain(
+            [
+                &name_col,
+                &codes_col,
+                &tier_col,
+                &commission_col,
+                &campaign_col,
+            ]
+            .into_iter()
+            .flatten()
+            .map(String::as_str),
+        )
+        .chain(handle_cols.iter().flatten().map(String::as_str))
+        .collect();
+    let df = file.read_columns(&wanted)?;
+    let col = |name: &Option<String>| {
+        name.as_ref()
+            .map(|n| text_column(&df, n, &file.path))
+            .transpose()
+    };
+    let ids = text_column(&df, &id_col, &file.path)?;
+    let names = col(&name_col)?;
+    let handles: Vec<_> = handle_cols.iter().map(col).collect::<Result<_, _>>()?;
+    let codes = col(&codes_col)?;
+    let tiers = col(&tier_col)?;
+    let commissions = col(&commission_col)?;
+    let campaigns = col(&campaign_col)?;
+
+    let mut roster = Roster::default();
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    let mut owners: HashMap<(Platform, String), String> = HashMap::new();
+    let mut code_owners: HashMap<String, String> = HashMap::new();
+    for i in 0..df.height() {
+        let id = ids.get(i).unwrap_or("").trim().to_string();
+        if id.is_empty() {
+            rejects.handle(cell_error(
+                &file,
+                i,
+                &id_col,
+                "",
+                super::ValueError("is empty"),
+            ))?;
+            continue;
+        }
+        if let Some(first) = seen_ids.get(&id) {
+            let msg = format!(
+                "`influencer_id` {id:?} already used on line {}",
+                file.line_of_row(*first)
+            );
+            rejects.handle(row_error(&file, i, msg))?;
+            continue;
+        }
+        let commission_pct = match cell(commissions, i) {
+            "" => 0.0,
+            raw => match parse_decimal(raw.trim_end_matches('%'), file.decimal) {
+                Ok(d) => d.to_string().parse::<f64>().unwrap_or(0.0),
+                Err(reason) => {
+                    rejects.handle(cell_error(
+                        &file,
+                        i,
+                        commission_col.as_deref().unwrap_or(""),
+                        raw,
+                        reason,
+                    ))?;
+                    continue;
+                }
+            },
+        };
+        let mut inf = Influencer {
+            id: id.clone(),
+            name: match cell(names, i) {
+                "" => id.clone(),
+                n => n.to_string(),
+            },
+            handles: [None, None, None],
+            codes: Vec::new(),
+            tier: Some(cell(tiers, i).to_lowercase()).filter(|t| !t.is_empty()),
+            commission_pct,
+            campaign: Some(cell(campaigns, i).to_string()).filter(|c| !c.is_empty()),
+        };
+        let mut conflict = None;
+        for (slot, platform) in Platform::ALL.into_iter().enumerate() {
+            let handle = normalize_handle(cell(handles[slot], i));
+            if handle.is_empty() {
+                continue;
+            }
+            if let Some(other) = owners.get(&(platform, handle.clone())) {
+                conflict = Some(format!(
+                    "{} account {handle:?} already belongs to {other:?}",
+                    platform.as_str()
+                ));
+            }
+            inf.handles[slot] = Some(handle);
+        }
+        for code in cell(codes, i)
+            .split([';', '|'])
+            .map(normalize_code)
+            .filter(|c| !c.is_empty())
+        {
+            if let Some(other) = code_owners.get(&code).filter(|o| **o != id) {
+                conflict = Some(format!("coupon code {code:?} already belongs to {other:?}"));
+            }
+            if !inf.codes.contains(&code) {
+                inf.codes.push(code);
+            }
+        }
+        if let Some(msg) = conflict {
+            rejects.handle(row_error(&file, i, msg))?;
+            continue;
+        }
+        for (platform, handle) in Platform::ALL.into_iter().zip(&inf.handles) {
+            if let Some(h) = handle {
+                owners.insert((platform, h.clone()), id.clone());
+            }
+        }
+        for code in &inf.codes {
+            code_owners.insert(code.clone(), id.clone());
+        }
+        seen_ids.insert(id, i);
+        roster.influencers.push(inf);
+    }
+    let rows = df.height();
+    Ok((roster, file, rows))
+}
+
+/// The trimmed text of an optional column's cell; `""` for a missing column or null.
+fn cell(column: Option<&polars::prelude::StringChunked>, row: usize) -> &str {
+    column.and_then(|c| c.get(row)).unwrap_or("").trim()
+}

@@ -1,0 +1,211 @@
+//! Shopify "Export orders" CSV, exactly as Shopify writes it: one row per line item with the
+//! order-level columns on the first row only, codes joined by ` + ` in one cell, `±HHMM`
+//! offsets, 73- or 79-column headers matched by name.
+
+use super::costs::decimal_to_f64;
+use super::csv_file::{CsvText, text_column};
+use super::values::{ValueError, parse_decimal, parse_stamp};
+use super::{Rejects, SourceError, cell_error, normalize_code};
+use chrono_tz::Tz;
+use polars::prelude::*;
+
+#[derive(Default)]
+struct Orders {
+    keys: Vec<String>,
+    names: Vec<String>,
+    files: Vec<u32>,
+    rows: Vec<u32>,
+    days: Vec<i32>,
+    cancelled: Vec<bool>,
+    statuses: Vec<String>,
+    currencies: Vec<String>,
+    money: [Vec<f64>; 4],
+}
+
+#[derive(Default)]
+struct Codes {
+    files: Vec<u32>,
+    rows: Vec<u32>,
+    pos: Vec<u32>,
+    codes: Vec<String>,
+}
+
+/// Money columns read from an order's first row: (canonical name, header aliases, required).
+const MONEY: [(&str, &[&str], bool); 4] = [
+    ("subtotal", &["Subtotal"], true),
+    ("total", &["Total"], true),
+    ("discounts", &["Discount Amount"], false),
+    ("refunds", &["Refunded Amount"], false),
+];
+
+/// Reads Shopify exports (already in natural order) into the orders and order_codes frames.
+/// `default_currency` stands in for an empty `Currency` cell.
+pub fn read(
+    files: &[CsvText],
+    tz: Tz,
+    default_currency: &str,
+    rejects: &mut Rejects,
+) -> Result<(DataFrame, DataFrame, Vec<usize>), SourceError> {
+    let mut out = Orders::default();
+    let mut codes = Codes::default();
+    let mut rows = Vec::new();
+    for (rank, file) in files.iter().enumerate() {
+        rows.push(read_file(
+            file,
+            rank as u32,
+            tz,
+            default_currency,
+            rejects,
+            &mut out,
+            &mut codes,
+        )?);
+    }
+    let [subtotal, total, discounts, refunds] = out.money;
+    let err = |source| SourceError::Csv {
+        path: Default::default(),
+        source,
+    };
+    let orders = df!(
+        "order_key" => out.keys,
+        "name" => out.names,
+        "file" => out.files,
+        "row" => out.rows,
+        "day" => out.days,
+        "cancelled" => out.cancelled,
+        "status" => out.statuses,
+        "currency" => out.currencies,
+        "subtotal" => subtotal,
+        "total" => total,
+        "discounts" => discounts,
+        "refunds" => refunds,
+    )
+    .map_err(err)?;
+    let codes =
+        df!("file" => codes.files, "row" => codes.rows, "pos" => codes.pos, "code" => codes.codes)
+            .map_err(err)?;
+    Ok((orders, codes, rows))
+}
+
+fn read_file(
+    file: &CsvText,
+    rank: u32,
+    tz: Tz,
+    default_currency: &str,
+    rejects: &mut Rejects,
+    out: &mut Orders,
+    codes: &mut Codes,
+) -> Result<usize, SourceError> {
+    let name_col = file.require_column(&["Name"])?.to_string();
+    let created_col = file.require_column(&["Created at"])?.to_string();
+    let code_col = file.require_column(&["Discount Code"])?.to_string();
+    let money_cols: Vec<Option<String>> = MONEY
+        .iter()
+        .map(|(_, aliases, required)| {
+            if *required {
+                file.require_column(aliases).map(|c| Some(c.to_string()))
+            } else {
+                Ok(file.find_column(aliases).map(str::to_string))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let optional = |aliases: &[&str]| file.find_column(aliases).map(str::to_string);
+    let id_col = optional(&["Id"]);
+    let status_col = optional(&["Financial Status"]);
+    let currency_col = optional(&["Currency"]);
+    let cancelled_col = optional(&["Cancelled at", "Canceled at"]);
+
+    let mut wanted = vec![name_col.as_str(), created_col.as_str(), code_col.as_str()];
+    wanted.extend(money_cols.iter().flatten().map(String::as_str));
+    wanted.extend(
+        [&id_col, &status_col, &currency_col, &cancelled_col]
+            .into_iter()
+            .flatten()
+            .map(String::as_str),
+    );
+    let df = file.read_columns(&wanted)?;
+    let text = |name: &str| text_column(&df, name, &file.path);
+    let opt_text = |name: &Option<String>| name.as_deref().map(text).transpose();
+    let names = text(&name_col)?;
+    let created = text(&created_col)?;
+    let code_cells = text(&code_col)?;
+    let money: Vec<_> = money_cols.iter().map(opt_text).collect::<Result<_, _>>()?;
+    let ids = opt_text(&id_col)?;
+    let statuses = opt_text(&status_col)?;
+    let currencies = opt_text(&currency_col)?;
+    let cancels = opt_text(&cancelled_col)?;
+
+    let mut previous: Option<&str> = None;
+    'rows: for i in 0..df.height() {
+        let name = names.get(i).unwrap_or("").trim();
+        if name.is_empty() {
+            rejects.handle(cell_error(file, i, &name_col, "", ValueError("is empty")))?;
+            continue;
+        }
+        if previous == Some(name) {
+            continue; // a continuation row: another line item of the same order
+        }
+        previous = Some(name);
+        let raw_created = created.get(i).unwrap_or("");
+        let day = match parse_stamp(raw_created) {
+            Ok(stamp) => crate::period::day_number(stamp.day_in(tz)),
+            Err(reason) => {
+                rejects.handle(cell_error(file, i, &created_col, raw_created, reason))?;
+                continue;
+            }
+        };
+        let mut amounts = [0.0; 4];
+        for (m, column) in money.iter().enumerate() {
+            let raw = cell(*column, i);
+            if raw.is_empty() && !MONEY[m].2 {
+                continue; // no discount or refund column value: nothing was discounted or refunded
+            }
+            match parse_decimal(raw, file.decimal) {
+                Ok(d) => amounts[m] = decimal_to_f64(d),
+                Err(reason) => {
+                    let column = money_cols[m].as_deref().unwrap_or(MONEY[m].0);
+                    rejects.handle(cell_error(file, i, column, raw, reason))?;
+                    continue 'rows;
+                }
+            }
+        }
+        let id = cell(ids, i);
+        out.keys.push(if id.is_empty() {
+            name.to_string()
+        } else {
+            id.to_string()
+        });
+        out.names.push(name.to_string());
+        out.files.push(rank);
+        out.rows.push(i as u32);
+        out.days.push(day);
+        out.cancelled.push(!cell(cancels, i).is_empty());
+        out.statuses.push(cell(statuses, i).to_lowercase());
+        let currency = cell(currencies, i).to_uppercase();
+        out.currencies.push(if currency.is_empty() {
+            default_currency.to_string()
+        } else {
+            currency
+        });
+        for (m, a) in amounts.into_iter().enumerate() {
+            out.money[m].push(a);
+        }
+        let cell_codes = code_cells.get(i).unwrap_or("");
+        for (pos, code) in cell_codes
+            .split(" + ")
+            .map(normalize_code)
+            .filter(|c| !c.is_empty())
+            .enumerate()
+        {
+            codes.files.push(rank);
+            codes.rows.push(i as u32);
+            codes.pos.push(pos as u32);
+            codes.codes.push(code);
+        }
+    }
+    Ok(df.height())
+}
+
+/// The trimmed text of an optional column's cell; `""` for a missing column or null.
+fn cell(column: Option<&polars::prelude::StringChunked>, row: usize) -> &str {
+    column.and_then(|c| c.get(row)).unwrap_or("").trim()
+}
