@@ -1,0 +1,98 @@
+//! Helpers shared by the integration tests: run the real binary, read its CSV outputs.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("fixtures").join(rel)
+}
+
+/// Runs `tierwise` with `args`; the child never inherits an SMTP password.
+pub fn tierwise(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("tierwise starts")
+}
+
+/// Runs `tierwise run --no-email` for `config` into a fresh folder; panics with stderr on failure.
+pub fn run_report(config: &Path, extra: &[&str]) -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("temp dir");
+    let mut args = vec![
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--no-email",
+    ];
+    args.extend_from_slice(extra);
+    let output = tierwise(&args);
+    assert!(
+        output.status.success(),
+        "tierwise failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
+/// A CSV output as rows keyed by column name.
+pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header: Vec<String> = split(lines.next().unwrap_or(""));
+    lines
+        .map(|l| header.iter().cloned().zip(split(l)).collect())
+        .collect()
+}
+
+fn split(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                out.last_mut().unwrap().push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(String::new()),
+            _ => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
+}
+
+/// The row whose `key` column equals `value`.
+pub fn row<'a>(
+    rows: &'a [HashMap<String, String>],
+    key: &str,
+    value: &str,
+) -> &'a HashMap<String, String> {
+    rows.iter()
+        .find(|r| r[key] == value)
+        .unwrap_or_else(|| panic!("no row with {key} = {value}"))
+}
+
+/// Asserts a numeric cell within 1e-12 relative (or both empty).
+#[track_caller]
+pub fn assert_num(row: &HashMap<String, String>, column: &str, expected: Option<f64>) {
+    let cell = &row[column];
+    match expected {
+        None => assert_eq!(cell, "", "{column} should be empty"),
+        Some(e) => {
+            let got: f64 = cell
+                .parse()
+                .unwrap_or_else(|_| panic!("{column} = {cell:?} is not a number"));
+            let tol = 1e-12 * e.abs().max(1.0);
+            assert!((got - e).abs() <= tol, "{column}: got {got}, expected {e}");
+        }
+    }
+}
