@@ -65,9 +65,11 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
         .clone()
         .unwrap_or_else(|| report.out_dir.join(period.label()));
     let data = compute(&config, report, period).map_err(Failure::Run)?;
-    let files = report::write_data_files(&data, &dir)
+    let mut files = report::write_data_files(&data, &dir)
         .context("writing the report files")
         .map_err(Failure::Run)?;
+    let rendered = report::render_report(&data).map_err(|e| Failure::Run(e.into()))?;
+    files.extend(report::write_report_files(&rendered, &dir).map_err(|e| Failure::Run(e.into()))?);
     tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), "report written");
     Ok(RunOutcome { dir, files })
 }
@@ -89,6 +91,12 @@ pub fn compute<'a>(
     let previous_period = period.previous();
     let previous = metrics::compute(&inputs, &setup, previous_period)
         .context("computing the previous period")?;
+    let unowned = inputs
+        .unowned_accounts
+        .iter()
+        .map(|(p, h)| format!("{}:{h}", p.as_str()))
+        .collect();
+    let orders_as_of = export_times(&inputs.order_files);
     Ok(RunData {
         report,
         period,
@@ -96,7 +104,35 @@ pub fn compute<'a>(
         current,
         previous,
         inputs: inputs.files,
+        rejected: inputs.rejected,
+        unowned,
+        orders_as_of,
     })
+}
+
+/// "orders_export_1.csv written 2026-11-02 07:00 UTC; …": when each order export was written.
+fn export_times(files: &[PathBuf]) -> String {
+    let times: Vec<String> = files
+        .iter()
+        .map(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match std::fs::metadata(p).and_then(|m| m.modified()) {
+                Ok(t) => format!(
+                    "{name} written {}",
+                    chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%d %H:%M UTC")
+                ),
+                Err(_) => name,
+            }
+        })
+        .collect();
+    if times.is_empty() {
+        "no order exports were read".to_string()
+    } else {
+        times.join("; ")
+    }
 }
 
 /// `tierwise check`: the config, then every report's inputs; sends nothing.

@@ -1,7 +1,11 @@
 //! RENDER: turns figures into the run's files — influencers.csv, tiers.csv, summary.json,
 //! report.html and report.md — and the email's bodies.
 
+pub mod advice;
+pub mod context;
 pub mod csv;
+pub mod format;
+pub mod render;
 pub mod summary;
 
 use crate::metrics::Figures;
@@ -18,6 +22,12 @@ pub struct RunData<'a> {
     pub current: Figures,
     pub previous: Figures,
     pub inputs: Vec<InputFile>,
+    /// Rows skipped under `on_bad_row = "skip"`, with their file, line and reason.
+    pub rejected: Vec<String>,
+    /// `platform:handle` of accounts in the stats that no roster influencer owns.
+    pub unowned: Vec<String>,
+    /// When the order exports were written (their modification times), for "refunds as of".
+    pub orders_as_of: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +40,8 @@ pub enum ReportError {
     },
     #[error("cannot serialise the summary")]
     Json(#[from] serde_json::Error),
+    #[error("cannot render the report")]
+    Render(#[from] render::RenderError),
 }
 
 fn write(dir: &Path, name: &str, body: &[u8]) -> Result<PathBuf, ReportError> {
@@ -77,5 +89,27 @@ pub fn write_data_files(data: &RunData<'_>, dir: &Path) -> Result<Vec<PathBuf>, 
             csv::tiers_csv(&data.current.tiers, &data.current.total).as_bytes(),
         )?,
         write(dir, "summary.json", json.as_bytes())?,
+    ])
+}
+
+/// Renders the report (HTML, Markdown, plain text) with the report's templates and locale.
+pub fn render_report(data: &RunData<'_>) -> Result<render::Rendered, ReportError> {
+    let fmt = format::Fmt {
+        locale: format::Locale::En,
+        currency: data.report.currency.clone(),
+    };
+    let ctx = context::build(data, &fmt);
+    let tera = render::templates(data.report.templates.as_deref())?;
+    Ok(render::render(&tera, &ctx)?)
+}
+
+/// Writes report.html and report.md into `dir`.
+pub fn write_report_files(
+    rendered: &render::Rendered,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
+    Ok(vec![
+        write(dir, "report.html", rendered.html.as_bytes())?,
+        write(dir, "report.md", rendered.markdown.as_bytes())?,
     ])
 }
