@@ -2,6 +2,7 @@
 
 use crate::cli::{CheckArgs, Command, RunArgs};
 use crate::config::{self, Config, ReportConfig};
+use crate::deliver::{self, Outcome};
 use crate::metrics::{self, Setup};
 use crate::period::Period;
 use crate::report::{self, RunData};
@@ -71,7 +72,45 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let rendered = report::render_report(&data).map_err(|e| Failure::Run(e.into()))?;
     files.extend(report::write_report_files(&rendered, &dir).map_err(|e| Failure::Run(e.into()))?);
     tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), "report written");
+    if !args.no_email {
+        send(&config, report, &period, &rendered, &dir, args.force).map_err(Failure::Run)?;
+    }
     Ok(RunOutcome { dir, files })
+}
+
+/// Emails the rendered report, at most once per period unless `force`.
+fn send(
+    config: &Config,
+    report: &ReportConfig,
+    period: &Period,
+    rendered: &report::render::Rendered,
+    dir: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<()> {
+    let Some(email_cfg) = &report.email else {
+        tracing::info!("no [report.email] configured; nothing sent");
+        return Ok(());
+    };
+    let label = period.label();
+    let subject = deliver::message::subject(email_cfg, &report.name, &label)?;
+    let email = deliver::message::build(email_cfg, &subject, rendered, dir)?;
+    match deliver::deliver(report, &label, email, &config.email, force)
+        .context("sending the report")?
+    {
+        Outcome::Sent {
+            message_id,
+            recipients,
+        } => tracing::info!(%message_id, recipients, "report emailed"),
+        Outcome::AlreadySent { record } => {
+            tracing::info!(record = %record.display(), "this period was already emailed; not sent again (use --force to resend)")
+        }
+        Outcome::Unknown { record } => tracing::warn!(
+            record = %record.display(),
+            "an earlier attempt for this period may or may not have been delivered; not resent (check the mailbox, then use --force)"
+        ),
+        Outcome::NoRecipients => tracing::warn!("the report has no recipients"),
+    }
+    Ok(())
 }
 
 /// Reads the inputs and computes the period and the one before it.

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod deliver;
 
 pub mod metrics;
 pub mod period;

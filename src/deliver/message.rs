@@ -1,0 +1,77 @@
+//! The report email: a plain-text and an HTML alternative, with influencers.csv and tiers.csv
+//! attached. Header values come from the validated config and never carry CR or LF.
+
+use super::DeliverError;
+use crate::config::ReportEmail;
+use crate::report::render::Rendered;
+use lettre::Message;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use std::path::Path;
+
+fn mailbox(field: &'static str, value: &str) -> Result<Mailbox, DeliverError> {
+    if value.contains(['\r', '\n']) {
+        return Err(DeliverError::Header {
+            field,
+            value: value.to_string(),
+        });
+    }
+    value.parse().map_err(|_| DeliverError::Header {
+        field,
+        value: value.to_string(),
+    })
+}
+
+/// The subject: the configured one (with `{report}` and `{period}` filled in) or a default.
+pub fn subject(
+    cfg: &ReportEmail,
+    report: &str,
+    period_label: &str,
+) -> Result<String, DeliverError> {
+    let text = match &cfg.subject {
+        Some(s) => s
+            .replace("{report}", report)
+            .replace("{period}", period_label),
+        None => format!("Influencer report {period_label} — {report}"),
+    };
+    if text.contains(['\r', '\n']) {
+        return Err(DeliverError::Header {
+            field: "Subject",
+            value: text,
+        });
+    }
+    Ok(text)
+}
+
+/// Builds the email; `dir` holds the run's CSV files to attach.
+pub fn build(
+    cfg: &ReportEmail,
+    subject: &str,
+    rendered: &Rendered,
+    dir: &Path,
+) -> Result<Message, DeliverError> {
+    let mut builder = Message::builder()
+        .from(mailbox("From", &cfg.from)?)
+        .subject(subject)
+        .message_id(None);
+    for to in &cfg.to {
+        builder = builder.to(mailbox("To", to)?);
+    }
+    for cc in &cfg.cc {
+        builder = builder.cc(mailbox("Cc", cc)?);
+    }
+    let body = MultiPart::alternative()
+        .singlepart(SinglePart::plain(rendered.text.clone()))
+        .singlepart(SinglePart::html(rendered.html.clone()));
+    let mut mixed = MultiPart::mixed().multipart(body);
+    for name in ["influencers.csv", "tiers.csv"] {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|source| DeliverError::Attachment {
+            path: path.clone(),
+            source,
+        })?;
+        let csv = ContentType::parse("text/csv; charset=utf-8").unwrap_or(ContentType::TEXT_PLAIN);
+        mixed = mixed.singlepart(Attachment::new(name.to_string()).body(bytes, csv));
+    }
+    builder.multipart(mixed).map_err(DeliverError::Build)
+}
