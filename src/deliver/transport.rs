@@ -55,13 +55,12 @@ pub fn send(transport: &EmailTransport, email: &Message) -> Result<(), DeliverEr
                     pass.expose_secret().to_string(),
                 ));
             }
-            let mailer = builder.build();
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(DeliverError::Runtime)?;
             runtime
-                .block_on(mailer.send(email.clone()))
+                .block_on(async { builder.build().send(email.clone()).await })
                 .map(|_| ())
                 .map_err(smtp_err)
         }

@@ -1,4 +1,5 @@
 //! Integration tests: one binary (one link of polars), a module per area.
 
+mod email;
 mod figures;
 mod support;

@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: run the real binary, read its CSV outputs.
 
+pub mod smtp;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
