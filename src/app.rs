@@ -21,6 +21,7 @@ pub fn main(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run(args) => run(&args).map(|_| ()),
         Command::Check(args) => check(&args),
+        Command::Generate(args) => crate::generate::generate(&args).map_err(Failure::Run),
     }
 }
 

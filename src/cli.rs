@@ -23,6 +23,9 @@ pub enum Command {
     Run(RunArgs),
     /// Validate the config and read every input; sends nothing.
     Check(CheckArgs),
+    /// Write a synthetic shop (roster, stats, costs, Shopify exports) for demos and benchmarks.
+    #[command(hide = true)]
+    Generate(crate::generate::GenerateArgs),
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod deliver;
+pub mod generate;
 
 pub mod metrics;
 pub mod period;
