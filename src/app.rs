@@ -30,15 +30,10 @@ fn load_config(path: &std::path::Path) -> Result<Config, Failure> {
 }
 
 /// The period a run reports on: --from/--to, --period, or the report's default.
-pub fn resolve_period(
-    args: &RunArgs,
-    report: &ReportConfig,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Period, Failure> {
+pub fn resolve_period(args: &RunArgs, report: &ReportConfig, now: chrono::DateTime<chrono::Utc>) -> Result<Period, Failure> {
     let usage = |e: anyhow::Error| Failure::Usage(e);
     if let (Some(from), Some(to)) = (&args.from, &args.to) {
-        let day =
-            |s: &str, flag: &str| parse_date(s).map_err(|e| usage(anyhow!("--{flag} {s:?} {e}")));
+        let day = |s: &str, flag: &str| parse_date(s).map_err(|e| usage(anyhow!("--{flag} {s:?} {e}")));
         return Period::new(day(from, "from")?, day(to, "to")?).map_err(|e| usage(e.into()));
     }
     let spec = args.period.as_deref().unwrap_or(&report.period);
@@ -56,20 +51,13 @@ pub struct RunOutcome {
 /// `tierwise run`: read, compute, write, and (unless --no-email) send.
 pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let config = load_config(&args.config.config)?;
-    let report = config
-        .report(args.config.report.as_deref())
-        .map_err(|e| Failure::Usage(e.into()))?;
+    let report = config.report(args.config.report.as_deref()).map_err(|e| Failure::Usage(e.into()))?;
     let period = resolve_period(args, report, chrono::Utc::now())?;
     let span = tracing::info_span!("run", report = %report.name, period = %period.label());
     let _guard = span.enter();
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| report.out_dir.join(period.label()));
+    let dir = args.out.clone().unwrap_or_else(|| report.out_dir.join(period.label()));
     let data = compute(&config, report, period).map_err(Failure::Run)?;
-    let mut files = report::write_data_files(&data, &dir)
-        .context("writing the report files")
-        .map_err(Failure::Run)?;
+    let mut files = report::write_data_files(&data, &dir).context("writing the report files").map_err(Failure::Run)?;
     let rendered = report::render_report(&data).map_err(|e| Failure::Run(e.into()))?;
     files.extend(report::write_report_files(&rendered, &dir).map_err(|e| Failure::Run(e.into()))?);
     tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), "report written");
@@ -95,13 +83,8 @@ fn send(
     let label = period.label();
     let subject = deliver::message::subject(email_cfg, &report.name, &label)?;
     let email = deliver::message::build(email_cfg, &subject, rendered, dir)?;
-    match deliver::deliver(report, &label, email, &config.email, force)
-        .context("sending the report")?
-    {
-        Outcome::Sent {
-            message_id,
-            recipients,
-        } => tracing::info!(%message_id, recipients, "report emailed"),
+    match deliver::deliver(report, &label, email, &config.email, force).context("sending the report")? {
+        Outcome::Sent { message_id, recipients } => tracing::info!(%message_id, recipients, "report emailed"),
         Outcome::AlreadySent { record } => {
             tracing::info!(record = %record.display(), "this period was already emailed; not sent again (use --force to resend)")
         }
@@ -115,27 +98,13 @@ fn send(
 }
 
 /// Reads the inputs and computes the period and the one before it.
-pub fn compute<'a>(
-    config: &Config,
-    report: &'a ReportConfig,
-    period: Period,
-) -> anyhow::Result<RunData<'a>> {
+pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) -> anyhow::Result<RunData<'a>> {
     let inputs = source::inputs::load(report, &config.base).context("reading the inputs")?;
-    let setup = Setup {
-        currency: &report.currency,
-        fx: &report.fx,
-        tiers: &report.tiers,
-        discounts_are_cost: report.discounts_are_cost,
-    };
+    let setup = Setup { currency: &report.currency, tiers: &report.tiers, discounts_are_cost: report.discounts_are_cost };
     let current = metrics::compute(&inputs, &setup, period).context("computing the period")?;
     let previous_period = period.previous();
-    let previous = metrics::compute(&inputs, &setup, previous_period)
-        .context("computing the previous period")?;
-    let unowned = inputs
-        .unowned_accounts
-        .iter()
-        .map(|(p, h)| format!("{}:{h}", p.as_str()))
-        .collect();
+    let previous = metrics::compute(&inputs, &setup, previous_period).context("computing the previous period")?;
+    let unowned = inputs.unowned_accounts.iter().map(|(p, h)| format!("{}:{h}", p.as_str())).collect();
     let orders_as_of = export_times(&inputs.order_files);
     Ok(RunData {
         report,
@@ -155,35 +124,21 @@ fn export_times(files: &[PathBuf]) -> String {
     let times: Vec<String> = files
         .iter()
         .map(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             match std::fs::metadata(p).and_then(|m| m.modified()) {
-                Ok(t) => format!(
-                    "{name} written {}",
-                    chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%d %H:%M UTC")
-                ),
+                Ok(t) => format!("{name} written {}", chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%d %H:%M UTC")),
                 Err(_) => name,
             }
         })
         .collect();
-    if times.is_empty() {
-        "no order exports were read".to_string()
-    } else {
-        times.join("; ")
-    }
+    if times.is_empty() { "no order exports were read".to_string() } else { times.join("; ") }
 }
 
 /// `tierwise check`: the config, then every report's inputs; sends nothing.
 fn check(args: &CheckArgs) -> Result<(), Failure> {
     let config = load_config(&args.config.config)?;
     let reports: Vec<&ReportConfig> = match &args.config.report {
-        Some(name) => vec![
-            config
-                .report(Some(name))
-                .map_err(|e| Failure::Usage(e.into()))?,
-        ],
+        Some(name) => vec![config.report(Some(name)).map_err(|e| Failure::Usage(e.into()))?],
         None => config.reports.iter().collect(),
     };
     for report in reports {

@@ -4,11 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "tierwise",
-    version,
-    about = "Influencer and tier ROI reports from social stats and shop exports"
-)]
+#[command(name = "tierwise", version, about = "Influencer and tier ROI reports from social stats and shop exports")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

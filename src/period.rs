@@ -45,48 +45,31 @@ impl Period {
                 Self::month(prev_last.year(), prev_last.month()).ok_or_else(unknown)
             }
             other => {
-                if let Some((year, week)) =
-                    other.split_once("-W").or_else(|| other.split_once("-w"))
-                {
+                if let Some((year, week)) = other.split_once("-W").or_else(|| other.split_once("-w")) {
                     let year: i32 = year.parse().map_err(|_| unknown())?;
                     let week: u32 = week.parse().map_err(|_| unknown())?;
-                    let monday =
-                        NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).ok_or_else(unknown)?;
+                    let monday = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).ok_or_else(unknown)?;
                     return Ok(Self::iso_week(monday.iso_week()));
                 }
                 let (year, month) = other.split_once('-').ok_or_else(unknown)?;
                 if month.len() != 2 {
                     return Err(unknown());
                 }
-                Self::month(
-                    year.parse().map_err(|_| unknown())?,
-                    month.parse().map_err(|_| unknown())?,
-                )
-                .ok_or_else(unknown)
+                Self::month(year.parse().map_err(|_| unknown())?, month.parse().map_err(|_| unknown())?).ok_or_else(unknown)
             }
         }
     }
 
     fn iso_week(week: IsoWeek) -> Self {
-        let from =
-            NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon).unwrap_or_default();
-        Self {
-            from,
-            to: from + Days::new(6),
-        }
+        let from = NaiveDate::from_isoywd_opt(week.year(), week.week(), Weekday::Mon).unwrap_or_default();
+        Self { from, to: from + Days::new(6) }
     }
 
     fn month(year: i32, month: u32) -> Option<Self> {
         let from = NaiveDate::from_ymd_opt(year, month, 1)?;
-        let next = if month == 12 {
-            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
-        } else {
-            NaiveDate::from_ymd_opt(year, month + 1, 1)?
-        };
-        Some(Self {
-            from,
-            to: next.pred_opt()?,
-        })
+        let next =
+            if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(year, month + 1, 1)? };
+        Some(Self { from, to: next.pred_opt()? })
     }
 
     pub fn days(&self) -> i64 {
@@ -96,10 +79,7 @@ impl Period {
     /// The period of equal length just before this one.
     pub fn previous(&self) -> Self {
         let len = Duration::days(self.days());
-        Self {
-            from: self.from - len,
-            to: self.to - len,
-        }
+        Self { from: self.from - len, to: self.to - len }
     }
 
     pub fn contains(&self, day: NaiveDate) -> bool {
@@ -137,10 +117,7 @@ mod tests {
         let p = Period::parse("last-week", d("2026-11-22")).unwrap();
         assert_eq!((p.from, p.to), (d("2026-11-09"), d("2026-11-15")));
         let p = Period::parse("last-week", d("2026-11-23")).unwrap();
-        assert_eq!(
-            (p.from, p.to, p.label()),
-            (d("2026-11-16"), d("2026-11-22"), "2026-W47".into())
-        );
+        assert_eq!((p.from, p.to, p.label()), (d("2026-11-16"), d("2026-11-22"), "2026-W47".into()));
         let p = Period::parse("last-week", d("2027-01-04")).unwrap();
         assert_eq!(p.label(), "2026-W53");
     }
@@ -150,10 +127,7 @@ mod tests {
         let p = Period::parse("2026-W46", d("2000-01-01")).unwrap();
         assert_eq!((p.from, p.to), (d("2026-11-09"), d("2026-11-15")));
         let p = Period::parse("2026-02", d("2000-01-01")).unwrap();
-        assert_eq!(
-            (p.from, p.to, p.label()),
-            (d("2026-02-01"), d("2026-02-28"), "2026-02".into())
-        );
+        assert_eq!((p.from, p.to, p.label()), (d("2026-02-01"), d("2026-02-28"), "2026-02".into()));
         let p = Period::parse("last-month", d("2026-01-15")).unwrap();
         assert_eq!(p.label(), "2025-12");
         assert!(Period::parse("2026-W60", d("2026-01-01")).is_err());

@@ -24,61 +24,27 @@ pub const BUILT_IN: [&str; 4] = ["mikro-meso-makro", "pyramid", "awin", "price-t
 impl TierScheme {
     pub fn built_in(name: &str) -> Option<Self> {
         let bands: &[(&str, i64)] = match name {
-            "mikro-meso-makro" => &[
-                ("nano", 0),
-                ("micro", 1_000),
-                ("meso", 20_000),
-                ("macro", 100_000),
-            ],
-            "pyramid" => &[
-                ("nano", 0),
-                ("micro", 5_000),
-                ("macro", 50_000),
-                ("mega", 100_000),
-            ],
-            "awin" => &[
-                ("nano", 0),
-                ("micro", 1_000),
-                ("macro", 100_000),
-                ("mega", 1_000_000),
-            ],
-            "price-table" => &[
-                ("nano", 0),
-                ("micro", 1_000),
-                ("macro", 10_000),
-                ("top", 100_000),
-                ("celebrity", 1_000_000),
-            ],
+            "mikro-meso-makro" => &[("nano", 0), ("micro", 1_000), ("meso", 20_000), ("macro", 100_000)],
+            "pyramid" => &[("nano", 0), ("micro", 5_000), ("macro", 50_000), ("mega", 100_000)],
+            "awin" => &[("nano", 0), ("micro", 1_000), ("macro", 100_000), ("mega", 1_000_000)],
+            "price-table" => &[("nano", 0), ("micro", 1_000), ("macro", 10_000), ("top", 100_000), ("celebrity", 1_000_000)],
             _ => return None,
         };
         Some(Self {
             name: name.to_string(),
-            tiers: bands
-                .iter()
-                .map(|(n, m)| Tier {
-                    name: (*n).to_string(),
-                    min_followers: *m,
-                })
-                .collect(),
+            tiers: bands.iter().map(|(n, m)| Tier { name: (*n).to_string(), min_followers: *m }).collect(),
         })
     }
 
     /// A custom scheme; tiers are sorted by `min_followers`.
     pub fn custom(mut tiers: Vec<Tier>) -> Self {
         tiers.sort_by_key(|t| t.min_followers);
-        Self {
-            name: "custom".to_string(),
-            tiers,
-        }
+        Self { name: "custom".to_string(), tiers }
     }
 
     /// The tier whose band `[min, next min)` holds `followers`; below every band: `unknown`.
     pub fn tier_for(&self, followers: i64) -> &str {
-        self.tiers
-            .iter()
-            .rev()
-            .find(|t| followers >= t.min_followers)
-            .map_or(UNKNOWN, |t| t.name.as_str())
+        self.tiers.iter().rev().find(|t| followers >= t.min_followers).map_or(UNKNOWN, |t| t.name.as_str())
     }
 
     /// Sort key: the scheme's tiers in order, then other names alphabetically, then `unknown`.
@@ -105,14 +71,8 @@ mod tests {
         assert_eq!(s.tier_for(100_000), "macro");
         let p = TierScheme::built_in("price-table").unwrap();
         assert_eq!(p.tier_for(1_000_000), "celebrity");
-        assert_eq!(
-            TierScheme::built_in("awin").unwrap().tier_for(999_999),
-            "macro"
-        );
-        assert_eq!(
-            TierScheme::built_in("pyramid").unwrap().tier_for(50_000),
-            "macro"
-        );
+        assert_eq!(TierScheme::built_in("awin").unwrap().tier_for(999_999), "macro");
+        assert_eq!(TierScheme::built_in("pyramid").unwrap().tier_for(50_000), "macro");
     }
 
     #[test]

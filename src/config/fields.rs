@@ -15,17 +15,13 @@ pub struct Problems {
 
 impl Problems {
     pub fn new(source: &str) -> Self {
-        Self {
-            source: source.to_string(),
-            list: Vec::new(),
-        }
+        Self { source: source.to_string(), list: Vec::new() }
     }
 
     /// Records `message` at the start of `span`.
     pub fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
         let (line, column) = line_col(&self.source, span.start);
-        self.list
-            .push(format!("line {line}, column {column}: {}", message.into()));
+        self.list.push(format!("line {line}, column {column}: {}", message.into()));
     }
 
     pub fn plain(&mut self, message: impl Into<String>) {
@@ -51,20 +47,11 @@ pub struct Fields<'a, 'i> {
 
 impl<'a, 'i> Fields<'a, 'i> {
     pub fn new(table: &'a DeTable<'i>, span: Range<usize>, path: impl Into<String>) -> Self {
-        Self {
-            table,
-            span,
-            path: path.into(),
-            used: BTreeSet::new(),
-        }
+        Self { table, span, path: path.into(), used: BTreeSet::new() }
     }
 
     fn key(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            format!("`{key}`")
-        } else {
-            format!("`{}.{key}`", self.path)
-        }
+        if self.path.is_empty() { format!("`{key}`") } else { format!("`{}.{key}`", self.path) }
     }
 
     pub fn get(&mut self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
@@ -82,14 +69,7 @@ impl<'a, 'i> Fields<'a, 'i> {
         match v.get_ref() {
             DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
             other => {
-                p.at(
-                    v.span(),
-                    format!(
-                        "{} must be a string, not {}",
-                        self.key(key),
-                        other.type_str()
-                    ),
-                );
+                p.at(v.span(), format!("{} must be a string, not {}", self.key(key), other.type_str()));
                 None
             }
         }
@@ -110,14 +90,7 @@ impl<'a, 'i> Fields<'a, 'i> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             other => {
-                p.at(
-                    v.span(),
-                    format!(
-                        "{} must be true or false, not {}",
-                        self.key(key),
-                        other.type_str()
-                    ),
-                );
+                p.at(v.span(), format!("{} must be true or false, not {}", self.key(key), other.type_str()));
                 None
             }
         }
@@ -130,10 +103,7 @@ impl<'a, 'i> Fields<'a, 'i> {
             _ => None,
         };
         if parsed.is_none() {
-            p.at(
-                v.span(),
-                format!("{} must be a whole number", self.key(key)),
-            );
+            p.at(v.span(), format!("{} must be a whole number", self.key(key)));
         }
         parsed.map(|n| Spanned::new(v.span(), n))
     }
@@ -157,27 +127,13 @@ impl<'a, 'i> Fields<'a, 'i> {
                 for item in items.iter() {
                     match item.get_ref() {
                         DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
-                        other => p.at(
-                            item.span(),
-                            format!(
-                                "{} must hold strings, not {}",
-                                self.key(key),
-                                other.type_str()
-                            ),
-                        ),
+                        other => p.at(item.span(), format!("{} must hold strings, not {}", self.key(key), other.type_str())),
                     }
                 }
                 Some(out)
             }
             other => {
-                p.at(
-                    v.span(),
-                    format!(
-                        "{} must be a string or a list of strings, not {}",
-                        self.key(key),
-                        other.type_str()
-                    ),
-                );
+                p.at(v.span(), format!("{} must be a string or a list of strings, not {}", self.key(key), other.type_str()));
                 None
             }
         }
@@ -190,10 +146,7 @@ impl<'a, 'i> Fields<'a, 'i> {
         match v.get_ref() {
             DeValue::Table(t) => Some(Fields::new(t, v.span(), path)),
             other => {
-                p.at(
-                    v.span(),
-                    format!("`{path}` must be a table, not {}", other.type_str()),
-                );
+                p.at(v.span(), format!("`{path}` must be a table, not {}", other.type_str()));
                 None
             }
         }
@@ -210,41 +163,20 @@ impl<'a, 'i> Fields<'a, 'i> {
                 .filter_map(|item| match item.get_ref() {
                     DeValue::Table(t) => Some((item.span(), t)),
                     other => {
-                        p.at(
-                            item.span(),
-                            format!(
-                                "{} must hold tables, not {}",
-                                self.key(key),
-                                other.type_str()
-                            ),
-                        );
+                        p.at(item.span(), format!("{} must hold tables, not {}", self.key(key), other.type_str()));
                         None
                     }
                 })
                 .collect(),
             other => {
-                p.at(
-                    v.span(),
-                    format!(
-                        "{} must be an array of tables ([[{key}]]), not {}",
-                        self.key(key),
-                        other.type_str()
-                    ),
-                );
+                p.at(v.span(), format!("{} must be an array of tables ([[{key}]]), not {}", self.key(key), other.type_str()));
                 Vec::new()
             }
         }
     }
 
     /// Every (key, value) of the table, for free-form tables such as `[report.fx]`.
-    pub fn entries(
-        &self,
-    ) -> impl Iterator<
-        Item = (
-            &'a Spanned<std::borrow::Cow<'i, str>>,
-            &'a Spanned<DeValue<'i>>,
-        ),
-    > {
+    pub fn entries(&self) -> impl Iterator<Item = (&'a Spanned<std::borrow::Cow<'i, str>>, &'a Spanned<DeValue<'i>>)> {
         self.table.iter()
     }
 
@@ -253,10 +185,7 @@ impl<'a, 'i> Fields<'a, 'i> {
         for (key, value) in self.table.iter() {
             if !self.used.contains(key.get_ref().as_ref()) {
                 let name = self.key(key.get_ref());
-                p.at(
-                    key.span().start..value.span().end,
-                    format!("unknown key {name}"),
-                );
+                p.at(key.span().start..value.span().end, format!("unknown key {name}"));
             }
         }
     }

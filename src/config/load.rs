@@ -9,10 +9,7 @@ use toml::de::DeTable;
 
 /// Reads and validates the config file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
     parse(&text, path)
 }
 
@@ -26,10 +23,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 Some(span) => p.at(span, e.message().to_string()),
                 None => p.plain(e.message().to_string()),
             }
-            return Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                problems: p.list,
-            });
+            return Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.list });
         }
     };
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -51,22 +45,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     let email = match root.table("email", &mut p) {
         Some(t) => transport(t, &base, &mut p),
-        None => Some(EmailTransport::File {
-            outbox: base.join("out/outbox"),
-        }),
+        None => Some(EmailTransport::File { outbox: base.join("out/outbox") }),
     };
     root.finish(&mut p);
     match (p.list.is_empty(), email) {
-        (true, Some(email)) => Ok(Config {
-            path: path.to_path_buf(),
-            base,
-            reports,
-            email,
-        }),
-        _ => Err(ConfigError::Invalid {
-            path: path.to_path_buf(),
-            problems: p.list,
-        }),
+        (true, Some(email)) => Ok(Config { path: path.to_path_buf(), base, reports, email }),
+        _ => Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.list }),
     }
 }
 
@@ -82,50 +66,29 @@ fn report(
     if let Some(n) = &name {
         f.path = format!("report `{}`", n.get_ref());
         if n.get_ref().trim().is_empty() || n.get_ref().contains(['\r', '\n', '/', '\\']) {
-            p.at(
-                n.span(),
-                "`name` must be non-empty, on one line, without slashes",
-            );
+            p.at(n.span(), "`name` must be non-empty, on one line, without slashes");
         }
     }
     let timezone = match f.string("timezone", p) {
         Some(tz) => Tz::from_str(tz.get_ref())
-            .map_err(|_| {
-                p.at(
-                    tz.span(),
-                    format!("`timezone` {:?} is not an IANA time zone", tz.get_ref()),
-                )
-            })
+            .map_err(|_| p.at(tz.span(), format!("`timezone` {:?} is not an IANA time zone", tz.get_ref())))
             .ok(),
         None => Some(chrono_tz::Europe::Copenhagen),
     };
-    let currency = f
-        .string("currency", p)
-        .map(|c| c.into_inner().trim().to_uppercase())
-        .unwrap_or_else(|| "DKK".into());
+    let currency = f.string("currency", p).map(|c| c.into_inner().trim().to_uppercase()).unwrap_or_else(|| "DKK".into());
     let tiers = tier_scheme(&mut f, p);
     let period = match f.string("period", p) {
         Some(s) => {
             let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
             if crate::period::Period::parse(s.get_ref(), today).is_err() {
-                p.at(
-                    s.span(),
-                    format!(
-                        "`period` {:?} is not last-week, last-month, YYYY-Www or YYYY-MM",
-                        s.get_ref()
-                    ),
-                );
+                p.at(s.span(), format!("`period` {:?} is not last-week, last-month, YYYY-Www or YYYY-MM", s.get_ref()));
             }
             s.into_inner()
         }
         None => "last-week".to_string(),
     };
     let schedule = f.string("schedule", p).map(Spanned::into_inner);
-    let out_dir = base.join(
-        f.string("out_dir", p)
-            .map(Spanned::into_inner)
-            .unwrap_or_else(|| "out".into()),
-    );
+    let out_dir = base.join(f.string("out_dir", p).map(Spanned::into_inner).unwrap_or_else(|| "out".into()));
     let discounts_are_cost = f.boolean("discounts_are_cost", p).unwrap_or(false);
     let templates = f.string("templates", p).map(|t| base.join(t.get_ref()));
     let inputs = match f.table("inputs", p) {
@@ -164,31 +127,20 @@ fn tier_scheme(f: &mut Fields<'_, '_>, p: &mut Problems) -> Option<TierScheme> {
         let mut tiers = Vec::new();
         for (i, (span, t)) in custom.into_iter().enumerate() {
             let mut tf = Fields::new(t, span, format!("{}.tiers[{i}]", f.path));
-            let name = tf
-                .required("name", p)
-                .map(|n| n.into_inner().trim().to_lowercase());
+            let name = tf.required("name", p).map(|n| n.into_inner().trim().to_lowercase());
             let min = tf.integer("min_followers", p);
             if !tf.has("min_followers") {
-                p.at(
-                    tf.span.clone(),
-                    format!("`{}.min_followers` is missing", tf.path),
-                );
+                p.at(tf.span.clone(), format!("`{}.min_followers` is missing", tf.path));
             }
             tf.finish(p);
             if let (Some(name), Some(min)) = (name, min) {
-                tiers.push(Tier {
-                    name,
-                    min_followers: min.into_inner(),
-                });
+                tiers.push(Tier { name, min_followers: min.into_inner() });
             }
         }
         if f.has("tier_scheme") {
             let v = f.get("tier_scheme");
             if let Some(v) = v {
-                p.at(
-                    v.span(),
-                    "give either `tier_scheme` or [[report.tiers]], not both",
-                );
+                p.at(v.span(), "give either `tier_scheme` or [[report.tiers]], not both");
             }
         }
         return Some(TierScheme::custom(tiers));
@@ -197,11 +149,7 @@ fn tier_scheme(f: &mut Fields<'_, '_>, p: &mut Problems) -> Option<TierScheme> {
         Some(s) => TierScheme::built_in(s.get_ref().trim()).or_else(|| {
             p.at(
                 s.span(),
-                format!(
-                    "`tier_scheme` {:?} is not one of {} (or give [[report.tiers]])",
-                    s.get_ref(),
-                    BUILT_IN.join(", ")
-                ),
+                format!("`tier_scheme` {:?} is not one of {} (or give [[report.tiers]])", s.get_ref(), BUILT_IN.join(", ")),
             );
             None
         }),
@@ -211,11 +159,7 @@ fn tier_scheme(f: &mut Fields<'_, '_>, p: &mut Problems) -> Option<TierScheme> {
 
 fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<InputsConfig> {
     let list = |f: &mut Fields<'_, '_>, key: &str, p: &mut Problems| -> Vec<String> {
-        f.strings(key, p)
-            .unwrap_or_default()
-            .into_iter()
-            .map(Spanned::into_inner)
-            .collect()
+        f.strings(key, p).unwrap_or_default().into_iter().map(Spanned::into_inner).collect()
     };
     let roster = f.required("roster", p).map(|r| base.join(r.get_ref()));
     let costs = list(&mut f, "costs", p);
@@ -225,13 +169,7 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
     let orders_format = match f.string("orders_format", p) {
         Some(s) if s.get_ref().eq_ignore_ascii_case("shopify") => Some(OrdersFormat::Shopify),
         Some(s) => {
-            p.at(
-                s.span(),
-                format!(
-                    "`orders_format` {:?} is not supported; use \"shopify\"",
-                    s.get_ref()
-                ),
-            );
+            p.at(s.span(), format!("`orders_format` {:?} is not supported; use \"shopify\"", s.get_ref()));
             None
         }
         None => Some(OrdersFormat::Shopify),
@@ -240,27 +178,13 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
         Some(s) if s.get_ref() == "fail" => false,
         Some(s) if s.get_ref() == "skip" => true,
         Some(s) => {
-            p.at(
-                s.span(),
-                format!(
-                    "`on_bad_row` {:?} must be \"fail\" or \"skip\"",
-                    s.get_ref()
-                ),
-            );
+            p.at(s.span(), format!("`on_bad_row` {:?} must be \"fail\" or \"skip\"", s.get_ref()));
             false
         }
         None => false,
     };
     f.finish(p);
-    Some(InputsConfig {
-        roster: roster?,
-        costs,
-        posts,
-        followers,
-        orders,
-        orders_format: orders_format?,
-        skip_bad_rows,
-    })
+    Some(InputsConfig { roster: roster?, costs, posts, followers, orders, orders_format: orders_format?, skip_bad_rows })
 }
 
 fn fx(f: Fields<'_, '_>, p: &mut Problems) -> BTreeMap<String, rust_decimal::Decimal> {
@@ -271,10 +195,7 @@ fn fx(f: Fields<'_, '_>, p: &mut Problems) -> BTreeMap<String, rust_decimal::Dec
             Some(rate) if rate > rust_decimal::Decimal::ZERO => {
                 out.insert(code, rate);
             }
-            _ => p.at(
-                value.span(),
-                format!("fx rate for `{code}` must be a positive number"),
-            ),
+            _ => p.at(value.span(), format!("fx rate for `{code}` must be a positive number")),
         }
     }
     out
@@ -287,10 +208,7 @@ fn report_email(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<ReportEmail> 
             .filter_map(|a| match a.get_ref().parse::<lettre::message::Mailbox>() {
                 Ok(_) if !a.get_ref().contains(['\r', '\n']) => Some(a.into_inner()),
                 _ => {
-                    p.at(
-                        a.span(),
-                        format!("{:?} is not an email address", a.get_ref()),
-                    );
+                    p.at(a.span(), format!("{:?} is not an email address", a.get_ref()));
                     None
                 }
             })
@@ -303,13 +221,8 @@ fn report_email(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<ReportEmail> 
     }
     let from = f.required("from", p);
     if let Some(a) = &from {
-        if a.get_ref().contains(['\r', '\n'])
-            || a.get_ref().parse::<lettre::message::Mailbox>().is_err()
-        {
-            p.at(
-                a.span(),
-                format!("{:?} is not an email address", a.get_ref()),
-            );
+        if a.get_ref().contains(['\r', '\n']) || a.get_ref().parse::<lettre::message::Mailbox>().is_err() {
+            p.at(a.span(), format!("{:?} is not an email address", a.get_ref()));
         }
     }
     let subject = f.string("subject", p);
@@ -319,25 +232,14 @@ fn report_email(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<ReportEmail> 
         }
     }
     f.finish(p);
-    Some(ReportEmail {
-        to,
-        cc,
-        from: from?.into_inner(),
-        subject: subject.map(Spanned::into_inner),
-    })
+    Some(ReportEmail { to, cc, from: from?.into_inner(), subject: subject.map(Spanned::into_inner) })
 }
 
 fn env_ref(f: &mut Fields<'_, '_>, key: &str, p: &mut Problems) -> Option<EnvRef> {
     let s = f.string(key, p)?;
-    let name = s
-        .get_ref()
-        .trim()
-        .strip_prefix("${")
-        .and_then(|r| r.strip_suffix('}'));
+    let name = s.get_ref().trim().strip_prefix("${").and_then(|r| r.strip_suffix('}'));
     match name {
-        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
-            Some(EnvRef(n.to_string()))
-        }
+        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Some(EnvRef(n.to_string())),
         _ => {
             p.at(s.span(), format!("`email.{key}` must be an environment reference like \"${{SMTP_PASSWORD}}\"; secrets are never written in the config"));
             None
@@ -346,19 +248,11 @@ fn env_ref(f: &mut Fields<'_, '_>, key: &str, p: &mut Problems) -> Option<EnvRef
 }
 
 fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<EmailTransport> {
-    let kind = f
-        .string("transport", p)
-        .map(Spanned::into_inner)
-        .unwrap_or_else(|| "file".into());
+    let kind = f.string("transport", p).map(Spanned::into_inner).unwrap_or_else(|| "file".into());
     let out = match kind.as_str() {
         "file" => {
-            let outbox = f
-                .string("outbox", p)
-                .map(Spanned::into_inner)
-                .unwrap_or_else(|| "out/outbox".into());
-            Some(EmailTransport::File {
-                outbox: base.join(outbox),
-            })
+            let outbox = f.string("outbox", p).map(Spanned::into_inner).unwrap_or_else(|| "out/outbox".into());
+            Some(EmailTransport::File { outbox: base.join(outbox) })
         }
         "smtp" => {
             let host = f.required("host", p).map(Spanned::into_inner);
@@ -369,10 +263,7 @@ fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Ema
                     "tls" => Some(Security::Tls),
                     "none" => Some(Security::None),
                     other => {
-                        p.at(
-                            s.span(),
-                            format!("`email.security` {other:?} must be starttls, tls or none"),
-                        );
+                        p.at(s.span(), format!("`email.security` {other:?} must be starttls, tls or none"));
                         None
                     }
                 },
@@ -383,26 +274,15 @@ fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Ema
                 _ => 587,
             };
             let port = match f.integer("port", p) {
-                Some(n) => u16::try_from(*n.get_ref())
-                    .map_err(|_| p.at(n.span(), "`email.port` must be 1-65535"))
-                    .ok(),
+                Some(n) => u16::try_from(*n.get_ref()).map_err(|_| p.at(n.span(), "`email.port` must be 1-65535")).ok(),
                 None => Some(default_port),
             };
             let username = env_ref(&mut f, "username", p).or_else(|| None);
             let password = env_ref(&mut f, "password", p);
-            Some(EmailTransport::Smtp {
-                host: host?,
-                port: port?,
-                security: security?,
-                username,
-                password,
-            })
+            Some(EmailTransport::Smtp { host: host?, port: port?, security: security?, username, password })
         }
         other => {
-            p.at(
-                f.span.clone(),
-                format!("`email.transport` {other:?} must be file or smtp"),
-            );
+            p.at(f.span.clone(), format!("`email.transport` {other:?} must be file or smtp"));
             None
         }
     };

@@ -24,20 +24,10 @@ impl Config {
     /// The report named `name`, or the only/first one when no name is given.
     pub fn report(&self, name: Option<&str>) -> Result<&ReportConfig, ConfigError> {
         match name {
-            Some(n) => {
-                self.reports
-                    .iter()
-                    .find(|r| r.name == n)
-                    .ok_or_else(|| ConfigError::NoSuchReport {
-                        name: n.to_string(),
-                        known: self
-                            .reports
-                            .iter()
-                            .map(|r| r.name.clone())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })
-            }
+            Some(n) => self.reports.iter().find(|r| r.name == n).ok_or_else(|| ConfigError::NoSuchReport {
+                name: n.to_string(),
+                known: self.reports.iter().map(|r| r.name.clone()).collect::<Vec<_>>().join(", "),
+            }),
             None => self.reports.first().ok_or(ConfigError::NoReports),
         }
     }
@@ -99,26 +89,14 @@ pub struct EnvRef(pub String);
 
 impl EnvRef {
     pub fn resolve(&self) -> Result<secrecy::SecretString, ConfigError> {
-        std::env::var(&self.0)
-            .map(secrecy::SecretString::from)
-            .map_err(|_| ConfigError::MissingEnv {
-                name: self.0.clone(),
-            })
+        std::env::var(&self.0).map(secrecy::SecretString::from).map_err(|_| ConfigError::MissingEnv { name: self.0.clone() })
     }
 }
 
 #[derive(Debug, Clone)]
 pub enum EmailTransport {
-    File {
-        outbox: PathBuf,
-    },
-    Smtp {
-        host: String,
-        port: u16,
-        security: Security,
-        username: Option<EnvRef>,
-        password: Option<EnvRef>,
-    },
+    File { outbox: PathBuf },
+    Smtp { host: String, port: u16, security: Security, username: Option<EnvRef>, password: Option<EnvRef> },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,10 +108,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("config `{}` has {} problem(s):\n  {}", path.display(), problems.len(), problems.join("\n  "))]
-    Invalid {
-        path: PathBuf,
-        problems: Vec<String>,
-    },
+    Invalid { path: PathBuf, problems: Vec<String> },
     #[error("no report named `{name}` in the config (reports: {known})")]
     NoSuchReport { name: String, known: String },
     #[error("the config has no [[report]]")]

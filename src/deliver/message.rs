@@ -11,49 +11,26 @@ use std::path::Path;
 
 fn mailbox(field: &'static str, value: &str) -> Result<Mailbox, DeliverError> {
     if value.contains(['\r', '\n']) {
-        return Err(DeliverError::Header {
-            field,
-            value: value.to_string(),
-        });
+        return Err(DeliverError::Header { field, value: value.to_string() });
     }
-    value.parse().map_err(|_| DeliverError::Header {
-        field,
-        value: value.to_string(),
-    })
+    value.parse().map_err(|_| DeliverError::Header { field, value: value.to_string() })
 }
 
 /// The subject: the configured one (with `{report}` and `{period}` filled in) or a default.
-pub fn subject(
-    cfg: &ReportEmail,
-    report: &str,
-    period_label: &str,
-) -> Result<String, DeliverError> {
+pub fn subject(cfg: &ReportEmail, report: &str, period_label: &str) -> Result<String, DeliverError> {
     let text = match &cfg.subject {
-        Some(s) => s
-            .replace("{report}", report)
-            .replace("{period}", period_label),
+        Some(s) => s.replace("{report}", report).replace("{period}", period_label),
         None => format!("Influencer report {period_label} — {report}"),
     };
     if text.contains(['\r', '\n']) {
-        return Err(DeliverError::Header {
-            field: "Subject",
-            value: text,
-        });
+        return Err(DeliverError::Header { field: "Subject", value: text });
     }
     Ok(text)
 }
 
 /// Builds the email; `dir` holds the run's CSV files to attach.
-pub fn build(
-    cfg: &ReportEmail,
-    subject: &str,
-    rendered: &Rendered,
-    dir: &Path,
-) -> Result<Message, DeliverError> {
-    let mut builder = Message::builder()
-        .from(mailbox("From", &cfg.from)?)
-        .subject(subject)
-        .message_id(None);
+pub fn build(cfg: &ReportEmail, subject: &str, rendered: &Rendered, dir: &Path) -> Result<Message, DeliverError> {
+    let mut builder = Message::builder().from(mailbox("From", &cfg.from)?).subject(subject).message_id(None);
     for to in &cfg.to {
         builder = builder.to(mailbox("To", to)?);
     }
@@ -66,10 +43,7 @@ pub fn build(
     let mut mixed = MultiPart::mixed().multipart(body);
     for name in ["influencers.csv", "tiers.csv"] {
         let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|source| DeliverError::Attachment {
-            path: path.clone(),
-            source,
-        })?;
+        let bytes = std::fs::read(&path).map_err(|source| DeliverError::Attachment { path: path.clone(), source })?;
         let csv = ContentType::parse("text/csv; charset=utf-8").unwrap_or(ContentType::TEXT_PLAIN);
         mixed = mixed.singlepart(Attachment::new(name.to_string()).body(bytes, csv));
     }

@@ -75,29 +75,18 @@ pub fn deliver(
     if !force {
         match ledger.state() {
             sent::State::Sent => {
-                return Ok(Outcome::AlreadySent {
-                    record: ledger.sent_path(),
-                });
+                return Ok(Outcome::AlreadySent { record: ledger.sent_path() });
             }
             sent::State::Pending => {
-                return Ok(Outcome::Unknown {
-                    record: ledger.pending_path(),
-                });
+                return Ok(Outcome::Unknown { record: ledger.pending_path() });
             }
             sent::State::None => {}
         }
     }
     let recipients = email.envelope().to().len();
-    let message_id = email
-        .headers()
-        .get_raw("Message-ID")
-        .unwrap_or_default()
-        .to_string();
+    let message_id = email.headers().get_raw("Message-ID").unwrap_or_default().to_string();
     ledger.begin(&message_id)?;
     transport::send(transport, &email)?;
     ledger.finish()?;
-    Ok(Outcome::Sent {
-        message_id,
-        recipients,
-    })
+    Ok(Outcome::Sent { message_id, recipients })
 }

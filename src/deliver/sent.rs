@@ -19,10 +19,7 @@ pub enum State {
 
 impl Ledger {
     pub fn new(dir: PathBuf, label: &str) -> Self {
-        Self {
-            dir,
-            label: label.to_string(),
-        }
+        Self { dir, label: label.to_string() }
     }
 
     pub fn sent_path(&self) -> PathBuf {
@@ -44,18 +41,12 @@ impl Ledger {
     }
 
     fn err(&self, source: std::io::Error) -> DeliverError {
-        DeliverError::Record {
-            path: self.dir.clone(),
-            source,
-        }
+        DeliverError::Record { path: self.dir.clone(), source }
     }
 
     pub fn begin(&self, message_id: &str) -> Result<(), DeliverError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| self.err(e))?;
-        let body = format!(
-            "message_id={message_id}\nstarted={}\n",
-            chrono::Utc::now().to_rfc3339()
-        );
+        let body = format!("message_id={message_id}\nstarted={}\n", chrono::Utc::now().to_rfc3339());
         std::fs::write(self.pending_path(), body).map_err(|e| self.err(e))
     }
 

@@ -37,52 +37,26 @@ pub struct GenerateArgs {
 
 /// Writes the data set described by `args`.
 pub fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating `{}`", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating `{}`", args.out.display()))?;
     let mut rng = fastrand::Rng::with_seed(args.seed);
     let days = args.weeks as i64 * 7;
     let roster = people::roster(&mut rng, args.influencers);
     people::write_roster(&args.out.join("roster.csv"), &roster)?;
-    people::write_followers(
-        &args.out.join("followers.csv"),
-        &mut rng,
-        &roster,
-        args.start,
-        days,
-    )?;
-    let posts = people::write_posts(
-        &args.out.join("posts.csv"),
-        &mut rng,
-        &roster,
-        args.start,
-        days,
-    )?;
-    people::write_costs(
-        &args.out.join("costs.csv"),
-        &mut rng,
-        &roster,
-        &posts,
-        args.start,
-        days,
-    )?;
+    people::write_followers(&args.out.join("followers.csv"), &mut rng, &roster, args.start, days)?;
+    let posts = people::write_posts(&args.out.join("posts.csv"), &mut rng, &roster, args.start, days)?;
+    people::write_costs(&args.out.join("costs.csv"), &mut rng, &roster, &posts, args.start, days)?;
     let target = match args.rows {
         Some(rows) => shop::Target::Rows(rows),
         None => shop::Target::Orders(args.orders),
     };
-    let written = shop::write_exports(
-        &args.out, &mut rng, &roster, &posts, args.start, days, target,
-    )?;
+    let written = shop::write_exports(&args.out, &mut rng, &roster, &posts, args.start, days, target)?;
     tracing::info!(out = %args.out.display(), influencers = roster.len(), orders = written.orders, rows = written.rows, "data set written");
     Ok(())
 }
 
 /// Writes `lines` to `path` through a buffer.
-pub(crate) fn write_lines(
-    path: &Path,
-    lines: impl IntoIterator<Item = String>,
-) -> anyhow::Result<()> {
-    let file =
-        std::fs::File::create(path).with_context(|| format!("creating `{}`", path.display()))?;
+pub(crate) fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("creating `{}`", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
     for line in lines {
         w.write_all(line.as_bytes())?;
@@ -94,9 +68,5 @@ pub(crate) fn write_lines(
 
 /// One CSV field, quoted when needed.
 pub(crate) fn field(value: &str, sep: char) -> String {
-    if value.contains([sep, '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
+    if value.contains([sep, '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value.to_string() }
 }

@@ -21,8 +21,8 @@ pub struct Person {
 }
 
 const FIRST: [&str; 20] = [
-    "Sofie", "Emma", "Ida", "Freja", "Clara", "Laura", "Mathilde", "Agnes", "Ella", "Alma",
-    "Oscar", "William", "Noah", "Søren", "Mikkel", "Jonas", "Frederik", "Astrid", "Mads", "Malthe",
+    "Sofie", "Emma", "Ida", "Freja", "Clara", "Laura", "Mathilde", "Agnes", "Ella", "Alma", "Oscar", "William", "Noah", "Søren",
+    "Mikkel", "Jonas", "Frederik", "Astrid", "Mads", "Malthe",
 ];
 const LAST: [&str; 16] = [
     "Jørgensen",
@@ -63,19 +63,9 @@ pub fn roster(rng: &mut fastrand::Rng, n: usize) -> Vec<Person> {
         .map(|i| {
             let first = FIRST[i % FIRST.len()];
             let last = LAST[(i * 7 + 3) % LAST.len()];
-            let slug: String = first
-                .to_lowercase()
-                .replace('ø', "oe")
-                .replace('æ', "ae")
-                .replace('å', "aa");
-            let handle = format!(
-                "{slug}.{}{}",
-                last.to_lowercase()
-                    .chars()
-                    .filter(|c| c.is_ascii_alphabetic())
-                    .collect::<String>(),
-                i
-            );
+            let slug: String = first.to_lowercase().replace('ø', "oe").replace('æ', "ae").replace('å', "aa");
+            let handle =
+                format!("{slug}.{}{}", last.to_lowercase().chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>(), i);
             let platforms = [true, i % 3 != 2, i % 4 == 1 || i % 7 == 0];
             let mut handles = [None, None, None];
             for (k, on) in platforms.into_iter().enumerate() {
@@ -99,11 +89,7 @@ pub fn roster(rng: &mut fastrand::Rng, n: usize) -> Vec<Person> {
                 handles,
                 codes,
                 followers: followers_for(i, n, rng),
-                spark: if i % 13 == 4 {
-                    0.15
-                } else {
-                    0.7 + rng.f64() * 0.7
-                },
+                spark: if i % 13 == 4 { 0.15 } else { 0.7 + rng.f64() * 0.7 },
                 cadence: 1 + (i % 3) as u32,
                 commission_pct: [None, None, Some("10"), None, Some("12,5")][i % 5],
                 tier_override: (i == n.saturating_sub(2)).then_some("Ambassadør"),
@@ -113,9 +99,7 @@ pub fn roster(rng: &mut fastrand::Rng, n: usize) -> Vec<Person> {
 }
 
 pub fn write_roster(path: &Path, roster: &[Person]) -> anyhow::Result<()> {
-    let mut text = String::from(
-        "influencer_id;name;instagram;tiktok;youtube;coupon_codes;tier;commission_pct;campaign\r\n",
-    );
+    let mut text = String::from("influencer_id;name;instagram;tiktok;youtube;coupon_codes;tier;commission_pct;campaign\r\n");
     for p in roster {
         let h = |k: usize| p.handles[k].clone().unwrap_or_default();
         let line = [
@@ -165,14 +149,8 @@ pub fn write_followers(
             let mut count = p.followers as f64 * platform_share(k) * 0.96;
             for d in -7..days {
                 count *= 1.0 + rng.f64() * 0.0015;
-                let day = start
-                    .checked_add_signed(chrono::Duration::days(d))
-                    .unwrap_or(start);
-                lines.push(format!(
-                    "{},{handle},{day},{}",
-                    PLATFORMS[k],
-                    count.round() as i64
-                ));
+                let day = start.checked_add_signed(chrono::Duration::days(d)).unwrap_or(start);
+                lines.push(format!("{},{handle},{day},{}", PLATFORMS[k], count.round() as i64));
             }
         }
     }
@@ -207,10 +185,7 @@ pub fn write_posts(
     start: NaiveDate,
     days: i64,
 ) -> anyhow::Result<Vec<Post>> {
-    let mut lines = vec![
-        "platform,handle,post_id,posted_at,likes,comments,shares,saves,reach,impressions,views"
-            .to_string(),
-    ];
+    let mut lines = vec!["platform,handle,post_id,posted_at,likes,comments,shares,saves,reach,impressions,views".to_string()];
     let mut posts = Vec::new();
     let mut seq = 0u64;
     for (i, p) in roster.iter().enumerate() {
@@ -227,19 +202,14 @@ pub fn write_posts(
                 };
                 let day = week * 7 + rng.i64(0..7);
                 let followers = p.followers as f64 * platform_share(k);
-                let engagements =
-                    (followers * tier_rate(p.followers) * p.spark * (0.6 + rng.f64() * 0.8))
-                        .round()
-                        .max(1.0);
+                let engagements = (followers * tier_rate(p.followers) * p.spark * (0.6 + rng.f64() * 0.8)).round().max(1.0);
                 let likes = (engagements * 0.82).round() as i64;
                 let comments = (engagements * 0.06).round() as i64;
                 let shares = (engagements * 0.05).round() as i64;
                 let saves = engagements as i64 - likes - comments - shares;
                 let reach = (followers * (0.25 + rng.f64() * 0.5)).round() as i64;
                 let views = (reach as f64 * (1.2 + rng.f64())).round() as i64;
-                let at = (start + Days::new(day as u64))
-                    .and_hms_opt(rng.u32(7..22), rng.u32(0..60), 0)
-                    .unwrap_or_default();
+                let at = (start + Days::new(day as u64)).and_hms_opt(rng.u32(7..22), rng.u32(0..60), 0).unwrap_or_default();
                 seq += 1;
                 let handle = p.handles[k].clone().unwrap_or_default();
                 let line = match k {
@@ -258,16 +228,10 @@ pub fn write_posts(
                     ),
                 };
                 if seq % 23 == 0 {
-                    lines.push(
-                        line.replace(&format!(",{likes},"), &format!(",{},", likes * 9 / 10)),
-                    ); // an earlier export of the same post
+                    lines.push(line.replace(&format!(",{likes},"), &format!(",{},", likes * 9 / 10))); // an earlier export of the same post
                 }
                 lines.push(line);
-                posts.push(Post {
-                    person: i,
-                    day,
-                    engagements: engagements as i64,
-                });
+                posts.push(Post { person: i, day, engagements: engagements as i64 });
             }
         }
     }
@@ -300,35 +264,17 @@ pub fn write_costs(
     let mut lines = vec!["influencer_id;date;amount;kind;note".to_string()];
     for (i, p) in roster.iter().enumerate() {
         // ≈ $100 (≈ 700 kr.) per 10 000 followers per post, paid weekly; some are paid above it
-        let per_post =
-            (p.followers as f64 / 10_000.0 * 700.0).max(250.0) * if i % 9 == 5 { 3.0 } else { 1.0 };
+        let per_post = (p.followers as f64 / 10_000.0 * 700.0).max(250.0) * if i % 9 == 5 { 3.0 } else { 1.0 };
         for week in 0..days / 7 {
-            let n = posts
-                .iter()
-                .filter(|x| x.person == i && x.day / 7 == week)
-                .count()
-                .max(if i % 11 == 7 { 1 } else { 0 });
+            let n = posts.iter().filter(|x| x.person == i && x.day / 7 == week).count().max(if i % 11 == 7 { 1 } else { 0 });
             if n == 0 {
                 continue;
             }
             let day = start + Days::new((week * 7 + 4) as u64);
-            let date = if week % 2 == 0 {
-                day.format("%d-%m-%Y").to_string()
-            } else {
-                day.to_string()
-            };
-            lines.push(format!(
-                "{};{date};{};fee;Opslag uge {}",
-                p.id,
-                money_comma(per_post * n as f64),
-                day.format("%V")
-            ));
+            let date = if week % 2 == 0 { day.format("%d-%m-%Y").to_string() } else { day.to_string() };
+            lines.push(format!("{};{date};{};fee;Opslag uge {}", p.id, money_comma(per_post * n as f64), day.format("%V")));
             if rng.u32(0..4) == 0 {
-                lines.push(format!(
-                    "{};{date};{};product;Gaveæske",
-                    p.id,
-                    money_comma(rng.f64() * 600.0 + 200.0)
-                ));
+                lines.push(format!("{};{date};{};product;Gaveæske", p.id, money_comma(rng.f64() * 600.0 + 200.0)));
             }
         }
     }

@@ -10,14 +10,7 @@ use std::path::Path;
 
 pub const HEADER_79: &str = "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,Lineitem fulfillment status,Billing Name,Billing Street,Billing Address1,Billing Address2,Billing Company,Billing City,Billing Zip,Billing Province,Billing Country,Billing Phone,Shipping Name,Shipping Street,Shipping Address1,Shipping Address2,Shipping Company,Shipping City,Shipping Zip,Shipping Province,Shipping Country,Shipping Phone,Notes,Note Attributes,Cancelled at,Payment Method,Payment Reference,Refunded Amount,Vendor,Outstanding Balance,Employee,Location,Device ID,Id,Tags,Risk Level,Source,Lineitem discount,Tax 1 Name,Tax 1 Value,Tax 2 Name,Tax 2 Value,Tax 3 Name,Tax 3 Value,Tax 4 Name,Tax 4 Value,Tax 5 Name,Tax 5 Value,Phone,Receipt Number,Duties,Billing Province Name,Shipping Province Name,Payment ID,Payment Terms Name,Next Payment Due At,Payment References";
 /// Columns the older 73-column export lacks.
-const NEWER: [&str; 6] = [
-    "Outstanding Balance",
-    "Employee",
-    "Location",
-    "Device ID",
-    "Payment ID",
-    "Payment References",
-];
+const NEWER: [&str; 6] = ["Outstanding Balance", "Employee", "Location", "Device ID", "Payment ID", "Payment References"];
 
 const CATALOGUE: [(&str, f64); 10] = [
     ("Uldsweater - Grå / M", 899.0),
@@ -89,19 +82,10 @@ fn demand(posts: &[Post], people: usize, days: i64) -> Vec<Vec<f64>> {
 fn pick(cumulative: &[f64], rng: &mut fastrand::Rng) -> usize {
     let total = cumulative.last().copied().unwrap_or(0.0);
     let x = rng.f64() * total;
-    cumulative
-        .partition_point(|c| *c < x)
-        .min(cumulative.len().saturating_sub(1))
+    cumulative.partition_point(|c| *c < x).min(cumulative.len().saturating_sub(1))
 }
 
-fn make_order(
-    n: usize,
-    day: i64,
-    start: NaiveDate,
-    roster: &[Person],
-    weights: &[Vec<f64>],
-    rng: &mut fastrand::Rng,
-) -> Order {
+fn make_order(n: usize, day: i64, start: NaiveDate, roster: &[Person], weights: &[Vec<f64>], rng: &mut fastrand::Rng) -> Order {
     let lines_n = match rng.u32(0..100) {
         0..45 => 1,
         45..80 => 2,
@@ -165,13 +149,8 @@ fn make_order(
         _ => 0.0,
     };
     let tz = chrono_tz::Europe::Copenhagen;
-    let local = (start + Days::new(day as u64))
-        .and_hms_opt(rng.u32(0..24), rng.u32(0..60), rng.u32(0..60))
-        .unwrap_or_default();
-    let at = tz
-        .from_local_datetime(&local)
-        .earliest()
-        .unwrap_or_else(|| tz.from_utc_datetime(&local));
+    let local = (start + Days::new(day as u64)).and_hms_opt(rng.u32(0..24), rng.u32(0..60), rng.u32(0..60)).unwrap_or_default();
+    let at = tz.from_local_datetime(&local).earliest().unwrap_or_else(|| tz.from_utc_datetime(&local));
     let fmt = "%Y-%m-%d %H:%M:%S %z";
     let eur = rng.u32(0..100) == 0;
     let scale = if eur { 1.0 / 7.46 } else { 1.0 };
@@ -185,11 +164,7 @@ fn make_order(
         name: format!("#{}", 1001 + n),
         id: 6_100_000_000_000 + n as u64 * 7,
         created: at.format(fmt).to_string(),
-        cancelled: if cancelled {
-            (at + chrono::Duration::hours(30)).format(fmt).to_string()
-        } else {
-            String::new()
-        },
+        cancelled: if cancelled { (at + chrono::Duration::hours(30)).format(fmt).to_string() } else { String::new() },
         status,
         currency: if eur { "EUR" } else { "DKK" },
         subtotal: round(subtotal),
@@ -199,20 +174,9 @@ fn make_order(
         codes,
         discount: round(product_discount + ship_discount),
         refunded: round(refunded),
-        lines: lines
-            .into_iter()
-            .map(|(q, n, p)| (q, n, (p * scale * 100.0).round() / 100.0))
-            .collect(),
-        email: if source == "shopify_draft_order" {
-            String::new()
-        } else {
-            format!("kunde{n}@example.dk")
-        },
-        notes: if rng.u32(0..30) == 0 {
-            "Stil pakken ved døren,\ntak!".to_string()
-        } else {
-            String::new()
-        },
+        lines: lines.into_iter().map(|(q, n, p)| (q, n, (p * scale * 100.0).round() / 100.0)).collect(),
+        email: if source == "shopify_draft_order" { String::new() } else { format!("kunde{n}@example.dk") },
+        notes: if rng.u32(0..30) == 0 { "Stil pakken ved døren,\ntak!".to_string() } else { String::new() },
         attrs: if rng.u32(0..10) == 0 {
             "UTM source: instagram\nUTM medium: influencer\nUTM campaign: efteraar26".to_string()
         } else {
@@ -285,11 +249,7 @@ impl Order {
                             "Cancelled at" => self.cancelled.clone(),
                             "Payment Method" => "Stripe + MobilePay".into(),
                             "Refunded Amount" => money(self.refunded),
-                            "Outstanding Balance" => money(if self.status == "voided" {
-                                self.total
-                            } else {
-                                0.0
-                            }),
+                            "Outstanding Balance" => money(if self.status == "voided" { self.total } else { 0.0 }),
                             "Id" => self.id.to_string(),
                             "Risk Level" => "Low".into(),
                             "Source" => self.source.into(),
@@ -321,19 +281,12 @@ pub fn write_exports(
     };
     let weights = demand(posts, roster.len(), days);
     let header79: Vec<&str> = HEADER_79.split(',').collect();
-    let header73: Vec<&str> = header79
-        .iter()
-        .copied()
-        .filter(|c| !NEWER.contains(c))
-        .collect();
+    let header73: Vec<&str> = header79.iter().copied().filter(|c| !NEWER.contains(c)).collect();
     let split = (days - 21).max(1);
     let overlap = (split - 7).max(0);
     let open = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
         let path = dir.join(name);
-        Ok(std::io::BufWriter::new(
-            std::fs::File::create(&path)
-                .with_context(|| format!("creating `{}`", path.display()))?,
-        ))
+        Ok(std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| format!("creating `{}`", path.display()))?))
     };
     let (mut first, mut second) = (open("orders_export_1.csv")?, open("orders_export_2.csv")?);
     writeln!(first, "{}", header73.join(","))?;
@@ -349,11 +302,7 @@ pub fn write_exports(
             }
         }
         if day >= overlap {
-            let copy = if day < split {
-                with_more_history(&order, rng)
-            } else {
-                order
-            };
+            let copy = if day < split { with_more_history(&order, rng) } else { order };
             for row in copy.rows(&header79) {
                 writeln!(second, "{row}")?;
                 rows += 1;

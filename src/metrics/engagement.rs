@@ -19,15 +19,10 @@ pub fn accounts_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
 /// `to` (repeated snapshots of one day: the last row wins).
 pub fn account_followers(followers: LazyFrame, to: i32) -> LazyFrame {
     followers
-        .unique_stable_generic(
-            Some(vec![col("platform"), col("handle"), col("day")]),
-            UniqueKeepStrategy::Last,
-        )
+        .unique_stable_generic(Some(vec![col("platform"), col("handle"), col("day")]), UniqueKeepStrategy::Last)
         .filter(col("day").lt_eq(lit(to)))
         .group_by([col("platform"), col("handle")])
-        .agg([col("followers")
-            .sort_by([col("day")], SortMultipleOptions::default())
-            .last()])
+        .agg([col("followers").sort_by([col("day")], SortMultipleOptions::default()).last()])
 }
 
 /// An influencer's followers: those of their largest account.
@@ -45,36 +40,18 @@ pub fn influencer_followers(accounts: LazyFrame, account_followers: LazyFrame) -
 
 /// The period's posts of roster accounts (repeated post rows: the last wins), each with its
 /// account's follower count as `post_followers` (null without a snapshot) and `engagements`.
-pub fn period_posts(
-    posts: LazyFrame,
-    accounts: LazyFrame,
-    account_followers: LazyFrame,
-    from: i32,
-    to: i32,
-) -> LazyFrame {
+pub fn period_posts(posts: LazyFrame, accounts: LazyFrame, account_followers: LazyFrame, from: i32, to: i32) -> LazyFrame {
     let engagements = ["likes", "comments", "shares", "saves"]
         .into_iter()
         .map(|m| col(m).fill_null(lit(0i64)))
         .reduce(|a, b| a + b)
         .unwrap_or(lit(0i64));
     posts
-        .unique_stable_generic(
-            Some(vec![col("platform"), col("handle"), col("post_id")]),
-            UniqueKeepStrategy::Last,
-        )
+        .unique_stable_generic(Some(vec![col("platform"), col("handle"), col("post_id")]), UniqueKeepStrategy::Last)
         .filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))))
+        .join(accounts, [col("platform"), col("handle")], [col("platform"), col("handle")], JoinArgs::new(JoinType::Inner))
         .join(
-            accounts,
-            [col("platform"), col("handle")],
-            [col("platform"), col("handle")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            account_followers.select([
-                col("platform"),
-                col("handle"),
-                col("followers").alias("post_followers"),
-            ]),
+            account_followers.select([col("platform"), col("handle"), col("followers").alias("post_followers")]),
             [col("platform"), col("handle")],
             [col("platform"), col("handle")],
             JoinArgs::new(JoinType::Left),
@@ -92,50 +69,21 @@ pub fn per_influencer(posts: LazyFrame) -> LazyFrame {
     aggs.extend(METRICS.iter().map(|m| col(*m).sum().cast(DataType::Int64)));
     aggs.extend([
         col("engagements").sum().cast(DataType::Int64),
-        col("engagements")
-            .filter(has_followers)
-            .sum()
-            .cast(DataType::Int64)
-            .alias("er_num"),
-        col("post_followers")
-            .sum()
-            .cast(DataType::Int64)
-            .alias("er_den"),
-        col("engagements")
-            .filter(col("reach").is_not_null())
-            .sum()
-            .cast(DataType::Int64)
-            .alias("reach_num"),
-        coalesce(&[col("impressions"), col("views"), lit(0i64)])
-            .sum()
-            .cast(DataType::Int64)
-            .alias("cpm_base"),
+        col("engagements").filter(has_followers).sum().cast(DataType::Int64).alias("er_num"),
+        col("post_followers").sum().cast(DataType::Int64).alias("er_den"),
+        col("engagements").filter(col("reach").is_not_null()).sum().cast(DataType::Int64).alias("reach_num"),
+        coalesce(&[col("impressions"), col("views"), lit(0i64)]).sum().cast(DataType::Int64).alias("cpm_base"),
     ]);
     posts.group_by([col("influencer_id")]).agg(aggs)
 }
 
 /// Data-quality counts over the period's posts.
 pub fn quality(posts: LazyFrame) -> PolarsResult<Quality> {
-    let mut exprs = vec![
-        col("post_followers")
-            .is_null()
-            .sum()
-            .cast(DataType::Int64)
-            .alias("without_followers"),
-    ];
-    exprs.extend(
-        METRICS
-            .iter()
-            .map(|m| col(*m).is_null().sum().cast(DataType::Int64)),
-    );
+    let mut exprs = vec![col("post_followers").is_null().sum().cast(DataType::Int64).alias("without_followers")];
+    exprs.extend(METRICS.iter().map(|m| col(*m).is_null().sum().cast(DataType::Int64)));
     let df = posts.select(exprs).collect()?;
-    let get = |name: &str| -> PolarsResult<usize> {
-        Ok(df.column(name)?.i64()?.get(0).unwrap_or(0) as usize)
-    };
-    let mut q = Quality {
-        posts_without_followers: get("without_followers")?,
-        ..Quality::default()
-    };
+    let get = |name: &str| -> PolarsResult<usize> { Ok(df.column(name)?.i64()?.get(0).unwrap_or(0) as usize) };
+    let mut q = Quality { posts_without_followers: get("without_followers")?, ..Quality::default() };
     for m in METRICS {
         q.metrics_missing.insert(m.to_string(), get(m)?);
     }

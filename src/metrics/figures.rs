@@ -1,6 +1,7 @@
 //! The computed figures as plain rows: the boundary between COMPUTE and RENDER.
 
 use crate::source::Roster;
+use crate::source::values::MICROS;
 use crate::tiers::TierScheme;
 use polars::prelude::*;
 use serde::Serialize;
@@ -88,39 +89,26 @@ pub fn roster_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
         "ord" => (0..inf.len() as i64).collect::<Vec<_>>(),
         "tier_override" => inf.iter().map(|i| i.tier.clone()).collect::<Vec<_>>(),
         "commission_pct" => inf.iter().map(|i| i.commission_pct).collect::<Vec<_>>(),
+        "hundred" => vec![100.0f64; inf.len()],
     )?
     .lazy())
 }
 
 impl Figures {
-    pub fn from_frames(
-        influencers: &DataFrame,
-        tiers: &DataFrame,
-        total: &DataFrame,
-        scheme: &TierScheme,
-    ) -> PolarsResult<Self> {
+    pub fn from_frames(influencers: &DataFrame, tiers: &DataFrame, total: &DataFrame, scheme: &TierScheme) -> PolarsResult<Self> {
         let mut tier_rows = rows(tiers)?;
         tier_rows.sort_by_key(|r| scheme.rank(&r.tier));
         let mut total_rows = rows(total)?;
         let mut total = total_rows.pop().unwrap_or_default();
         total.tier = "total".to_string();
-        Ok(Self {
-            influencers: rows(influencers)?,
-            tiers: tier_rows,
-            total,
-            ..Self::default()
-        })
+        Ok(Self { influencers: rows(influencers)?, tiers: tier_rows, total, ..Self::default() })
     }
 }
 
 fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
     let text = |name: &str| -> PolarsResult<Vec<String>> {
         match df.column(name) {
-            Ok(c) => Ok(c
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
-                .collect()),
+            Ok(c) => Ok(c.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect()),
             Err(_) => Ok(vec![String::new(); df.height()]),
         }
     };
@@ -157,10 +145,10 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
     let floats: BTreeMap<&str, Vec<Option<f64>>> = [
         "engagement_rate",
         "engagement_rate_reach",
-        "revenue",
-        "discounts",
-        "refunds",
-        "cost",
+        "revenue_micros",
+        "discounts_micros",
+        "refunds_micros",
+        "cost_micros",
         "roi_pct",
         "roas",
         "cpa",
@@ -169,13 +157,15 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
         "aov",
         "return_rate",
         "median_engagement_rate",
-        "cost_rows",
+        "cost_rows_micros",
     ]
     .into_iter()
     .map(|n| float(n).map(|v| (n, v)))
     .collect::<PolarsResult<_>>()?;
     let i = |n: &str, r: usize| ints[n][r];
     let f = |n: &str, r: usize| floats[n][r];
+    // One correctly rounded division: the nearest f64 to the exact amount.
+    let units = |n: &str, r: usize| f(n, r).map_or(0.0, |m| m / MICROS as f64);
     Ok((0..df.height())
         .map(|r| FigureRow {
             influencer_id: ids[r].clone(),
@@ -195,10 +185,10 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
             impressions: i("impressions", r).unwrap_or(0),
             views: i("views", r).unwrap_or(0),
             orders: i("orders", r).unwrap_or(0),
-            revenue: f("revenue", r).unwrap_or(0.0),
-            discounts: f("discounts", r).unwrap_or(0.0),
-            refunds: f("refunds", r).unwrap_or(0.0),
-            cost: f("cost", r).unwrap_or(0.0),
+            revenue: units("revenue_micros", r),
+            discounts: units("discounts_micros", r),
+            refunds: units("refunds_micros", r),
+            cost: units("cost_micros", r),
             roi_pct: f("roi_pct", r),
             roas: f("roas", r),
             cpa: f("cpa", r),
@@ -207,7 +197,7 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
             aov: f("aov", r),
             return_rate: f("return_rate", r),
             median_engagement_rate: f("median_engagement_rate", r),
-            cost_rows: f("cost_rows", r).unwrap_or(0.0),
+            cost_rows: units("cost_rows_micros", r),
         })
         .collect())
 }

@@ -11,16 +11,14 @@ use crate::period::Period;
 use crate::source::Inputs;
 use crate::tiers::TierScheme;
 use polars::prelude::*;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use figures::{CodeUse, FigureRow, Figures, Quality, UnmatchedCode};
 
-/// What the computation needs from the report's config.
+/// What the computation needs from the report's config (amounts arrive converted).
 #[derive(Debug, Clone)]
 pub struct Setup<'a> {
     pub currency: &'a str,
-    pub fx: &'a BTreeMap<String, rust_decimal::Decimal>,
     pub tiers: &'a TierScheme,
     pub discounts_are_cost: bool,
 }
@@ -30,73 +28,33 @@ pub enum MetricsError {
     #[error("computing the figures failed")]
     Polars(#[from] PolarsError),
     #[error("orders export `{}` line {line}: order {order} is in {currency}, and [report.fx] gives no rate into {report_currency}", path.display())]
-    MissingFxRate {
-        path: PathBuf,
-        line: usize,
-        order: String,
-        currency: String,
-        report_currency: String,
-    },
+    MissingFxRate { path: PathBuf, line: usize, order: String, currency: String, report_currency: String },
 }
 
 /// Every figure of one period.
-pub fn compute(
-    inputs: &Inputs,
-    setup: &Setup<'_>,
-    period: Period,
-) -> Result<Figures, MetricsError> {
+pub fn compute(inputs: &Inputs, setup: &Setup<'_>, period: Period) -> Result<Figures, MetricsError> {
     let (from, to) = period.day_range();
     let accounts = engagement::accounts_frame(&inputs.roster)?;
     let account_followers = engagement::account_followers(inputs.followers.clone().lazy(), to);
-    let posts = engagement::period_posts(
-        inputs.posts.clone().lazy(),
-        accounts.clone(),
-        account_followers.clone(),
-        from,
-        to,
-    );
+    let posts = engagement::period_posts(inputs.posts.clone().lazy(), accounts.clone(), account_followers.clone(), from, to);
     let engagement_by_influencer = engagement::per_influencer(posts.clone());
     let followers_by_influencer = engagement::influencer_followers(accounts, account_followers);
 
     let orders = money::counted_orders(inputs.orders.clone().lazy(), from, to);
-    let attribution = money::attribute(
-        orders.clone(),
-        inputs.order_codes.clone().lazy(),
-        &inputs.roster,
-    )?;
-    let attributed = money::with_money(orders, attribution.winners.clone().lazy(), setup);
-    money::check_fx(attributed.clone(), inputs, setup)?;
+    let attribution = money::attribute(orders.clone(), inputs.order_codes.clone().lazy(), &inputs.roster)?;
+    let attributed = money::with_money(orders, attribution.winners.clone().lazy());
+    money::check_fx(attributed.clone(), inputs, setup.currency)?;
     let money_by_influencer = money::per_influencer(attributed.clone());
     let costs = money::cost_rows(inputs.costs.clone().lazy(), from, to);
 
     let base = figures::roster_frame(&inputs.roster)?
-        .join(
-            followers_by_influencer,
-            [col("influencer_id")],
-            [col("influencer_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            engagement_by_influencer,
-            [col("influencer_id")],
-            [col("influencer_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            money_by_influencer,
-            [col("influencer_id")],
-            [col("influencer_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            costs,
-            [col("influencer_id")],
-            [col("influencer_id")],
-            JoinArgs::new(JoinType::Left),
-        );
+        .join(followers_by_influencer, [col("influencer_id")], [col("influencer_id")], JoinArgs::new(JoinType::Left))
+        .join(engagement_by_influencer, [col("influencer_id")], [col("influencer_id")], JoinArgs::new(JoinType::Left))
+        .join(money_by_influencer, [col("influencer_id")], [col("influencer_id")], JoinArgs::new(JoinType::Left))
+        .join(costs, [col("influencer_id")], [col("influencer_id")], JoinArgs::new(JoinType::Left));
     let influencers = rollup::influencer_rows(base, setup).collect()?;
-    let tiers = rollup::tier_rows(influencers.clone().lazy()).collect()?;
-    let total = rollup::total_row(influencers.clone().lazy()).collect()?;
+    let tiers = rollup::tier_rows(influencers.clone().lazy(), setup).collect()?;
+    let total = rollup::total_row(influencers.clone().lazy(), setup).collect()?;
 
     let mut quality = engagement::quality(posts)?;
     quality.attribution_conflicts = attribution.conflicts;

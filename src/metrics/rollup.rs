@@ -2,10 +2,12 @@
 //! sums first, then ratios of the sums; the median engagement rate of the members.
 
 use super::Setup;
+use crate::source::values::MICROS;
 use crate::tiers::UNKNOWN;
 use polars::prelude::*;
 
-const COUNTS: [&str; 15] = [
+/// Whole-number sums (money among them, in millionths, so their sums are exact).
+const COUNTS: [&str; 18] = [
     "posts",
     "likes",
     "comments",
@@ -21,27 +23,38 @@ const COUNTS: [&str; 15] = [
     "cpm_base",
     "orders",
     "returned",
+    "discounts_micros",
+    "refunds_micros",
+    "cost_rows_micros",
 ];
-const MONEY: [&str; 5] = ["revenue", "discounts", "refunds", "cost_rows", "cost"];
+/// Float sums in millionths: revenue is a ratio for refunded orders, commission a share of it.
+const FLOATS: [&str; 2] = ["revenue_micros", "commission_micros"];
 
-/// `num / den`, null where `den` is 0.
+/// `num / den`, null where `den` is 0. Column by column: polars turns a division by a scalar
+/// into a multiplication by its reciprocal, which is not exact.
 fn ratio(num: Expr, den: Expr) -> Expr {
     when(den.clone().eq(lit(0)))
         .then(lit(NULL).cast(DataType::Float64))
         .otherwise(num.cast(DataType::Float64) / den.cast(DataType::Float64))
 }
 
-/// The ratio columns of spec §3, from the sum columns.
-fn with_ratios(lf: LazyFrame) -> LazyFrame {
-    lf.with_columns([
+/// Cost, then the ratio columns of spec §3, from the sums (money in millionths).
+fn with_ratios(lf: LazyFrame, discounts_are_cost: bool) -> LazyFrame {
+    let float = |c: &str| col(c).cast(DataType::Float64);
+    let mut cost = float("cost_rows_micros") + col("commission_micros");
+    if discounts_are_cost {
+        cost = cost + float("discounts_micros");
+    }
+    let per_unit = |c: &str| float(c) * lit(MICROS as f64);
+    lf.with_column(cost.alias("cost_micros")).with_columns([
         ratio(col("er_num"), col("er_den")).alias("engagement_rate"),
         ratio(col("reach_num"), col("reach")).alias("engagement_rate_reach"),
-        (ratio(col("revenue") - col("cost"), col("cost")) * lit(100.0)).alias("roi_pct"),
-        ratio(col("revenue"), col("cost")).alias("roas"),
-        ratio(col("cost"), col("orders")).alias("cpa"),
-        (ratio(col("cost"), col("cpm_base")) * lit(1000.0)).alias("cpm"),
-        ratio(col("cost"), col("engagements")).alias("cpe"),
-        ratio(col("revenue"), col("orders")).alias("aov"),
+        (ratio(col("revenue_micros") - col("cost_micros"), col("cost_micros")) * lit(100.0)).alias("roi_pct"),
+        ratio(col("revenue_micros"), col("cost_micros")).alias("roas"),
+        ratio(col("cost_micros"), per_unit("orders")).alias("cpa"),
+        ratio(col("cost_micros"), float("cpm_base") * lit(MICROS as f64 / 1000.0)).alias("cpm"),
+        ratio(col("cost_micros"), per_unit("engagements")).alias("cpe"),
+        ratio(col("revenue_micros"), per_unit("orders")).alias("aov"),
         ratio(col("returned"), col("orders")).alias("return_rate"),
     ])
 }
@@ -50,9 +63,7 @@ fn with_ratios(lf: LazyFrame) -> LazyFrame {
 fn tier(setup: &Setup<'_>) -> Expr {
     let mut by_followers = lit(UNKNOWN);
     for t in &setup.tiers.tiers {
-        by_followers = when(col("followers").gt_eq(lit(t.min_followers)))
-            .then(lit(t.name.as_str()))
-            .otherwise(by_followers);
+        by_followers = when(col("followers").gt_eq(lit(t.min_followers))).then(lit(t.name.as_str())).otherwise(by_followers);
     }
     when(col("tier_override").is_not_null())
         .then(col("tier_override"))
@@ -61,50 +72,30 @@ fn tier(setup: &Setup<'_>) -> Expr {
         .otherwise(by_followers)
 }
 
-/// Fills the sums of silent influencers with 0 and adds tier, cost and ratios; roster order.
+/// Fills the sums of silent influencers with 0 and adds tier, commission, cost and ratios;
+/// roster order.
 pub fn influencer_rows(base: LazyFrame, setup: &Setup<'_>) -> LazyFrame {
-    let mut fills: Vec<Expr> = COUNTS
-        .iter()
-        .map(|c| col(*c).fill_null(lit(0i64)))
-        .collect();
-    fills.extend(
-        ["revenue", "discounts", "refunds", "cost_rows"]
-            .iter()
-            .map(|c| col(*c).fill_null(lit(0.0))),
-    );
-    let mut cost = col("cost_rows") + col("commission_pct") / lit(100.0) * col("revenue");
-    if setup.discounts_are_cost {
-        cost = cost + col("discounts");
-    }
-    with_ratios(base.with_columns(fills).with_columns([
-        cost.alias("cost"),
-        tier(setup).alias("tier"),
-        lit(1i64).alias("influencers"),
-    ]))
-    .sort(["ord"], SortMultipleOptions::default())
+    let mut fills: Vec<Expr> = COUNTS.iter().map(|c| col(*c).fill_null(lit(0i64))).collect();
+    fills.push(col("revenue_micros").fill_null(lit(0.0)));
+    let commission = (col("revenue_micros") * col("commission_pct") / col("hundred")).alias("commission_micros");
+    let rows = base.with_columns(fills).with_columns([commission, tier(setup).alias("tier"), lit(1i64).alias("influencers")]);
+    with_ratios(rows, setup.discounts_are_cost).sort(["ord"], SortMultipleOptions::default())
 }
 
 fn sums() -> Vec<Expr> {
-    let mut aggs = vec![
-        len().cast(DataType::Int64).alias("influencers"),
-        col("followers").sum().cast(DataType::Int64),
-    ];
+    let mut aggs = vec![len().cast(DataType::Int64).alias("influencers"), col("followers").sum().cast(DataType::Int64)];
     aggs.extend(COUNTS.iter().map(|c| col(*c).sum().cast(DataType::Int64)));
-    aggs.extend(MONEY.iter().map(|c| col(*c).sum()));
-    aggs.push(
-        col("engagement_rate")
-            .median()
-            .alias("median_engagement_rate"),
-    );
+    aggs.extend(FLOATS.iter().map(|c| col(*c).sum()));
+    aggs.push(col("engagement_rate").median().alias("median_engagement_rate"));
     aggs
 }
 
 /// One row per tier that has influencers.
-pub fn tier_rows(influencers: LazyFrame) -> LazyFrame {
-    with_ratios(influencers.group_by([col("tier")]).agg(sums()))
+pub fn tier_rows(influencers: LazyFrame, setup: &Setup<'_>) -> LazyFrame {
+    with_ratios(influencers.group_by([col("tier")]).agg(sums()), setup.discounts_are_cost)
 }
 
 /// The total row over every influencer.
-pub fn total_row(influencers: LazyFrame) -> LazyFrame {
-    with_ratios(influencers.select(sums()))
+pub fn total_row(influencers: LazyFrame, setup: &Setup<'_>) -> LazyFrame {
+    with_ratios(influencers.select(sums()), setup.discounts_are_cost)
 }

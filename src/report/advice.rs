@@ -28,54 +28,22 @@ const SEED_AWIN: &str = "Awin: Magic Numbers ROI by follower count (Swedish)";
 
 pub fn engagement_benchmarks() -> Vec<EngagementBenchmark> {
     vec![
-        EngagementBenchmark {
-            tier: "micro",
-            low: 0.07,
-            high: 0.20,
-            source: SEED_DA_2025,
-        },
-        EngagementBenchmark {
-            tier: "meso",
-            low: 0.02,
-            high: 0.05,
-            source: SEED_DA_2025,
-        },
-        EngagementBenchmark {
-            tier: "macro",
-            low: 0.01,
-            high: 0.02,
-            source: SEED_DA_2025,
-        },
+        EngagementBenchmark { tier: "micro", low: 0.07, high: 0.20, source: SEED_DA_2025 },
+        EngagementBenchmark { tier: "meso", low: 0.02, high: 0.05, source: SEED_DA_2025 },
+        EngagementBenchmark { tier: "macro", low: 0.01, high: 0.02, source: SEED_DA_2025 },
     ]
 }
 
 pub fn return_benchmarks() -> Vec<ReturnBenchmark> {
     vec![
-        ReturnBenchmark {
-            min_followers: 0,
-            max_followers: Some(5_000),
-            roas: 18.0,
-            source: SEED_AWIN,
-        },
-        ReturnBenchmark {
-            min_followers: 5_000,
-            max_followers: Some(160_000),
-            roas: 6.0,
-            source: SEED_AWIN,
-        },
-        ReturnBenchmark {
-            min_followers: 160_000,
-            max_followers: None,
-            roas: 5.0,
-            source: SEED_AWIN,
-        },
+        ReturnBenchmark { min_followers: 0, max_followers: Some(5_000), roas: 18.0, source: SEED_AWIN },
+        ReturnBenchmark { min_followers: 5_000, max_followers: Some(160_000), roas: 6.0, source: SEED_AWIN },
+        ReturnBenchmark { min_followers: 160_000, max_followers: None, roas: 5.0, source: SEED_AWIN },
     ]
 }
 
 fn expected_return(followers: i64) -> Option<ReturnBenchmark> {
-    return_benchmarks()
-        .into_iter()
-        .find(|b| followers >= b.min_followers && b.max_followers.is_none_or(|m| followers < m))
+    return_benchmarks().into_iter().find(|b| followers >= b.min_followers && b.max_followers.is_none_or(|m| followers < m))
 }
 
 /// One recommendation: what to look at, and the figures behind it.
@@ -110,10 +78,7 @@ pub fn recommend(figures: &Figures, fmt: &Fmt) -> Vec<Advice> {
     }
     for t in &figures.tiers {
         if let Some(a) = engagement_gap(t, fmt) {
-            out.push(Advice {
-                subject: format!("Tier {}", t.tier),
-                ..a
-            });
+            out.push(Advice { subject: format!("Tier {}", t.tier), ..a });
         }
     }
     for code in &figures.quality.unmatched_codes {
@@ -138,11 +103,7 @@ pub fn recommend(figures: &Figures, fmt: &Fmt) -> Vec<Advice> {
         .influencers
         .iter()
         .filter(|r| r.roi_pct.is_some_and(|v| v > 0.0))
-        .max_by(|a, b| {
-            a.roi_pct
-                .partial_cmp(&b.roi_pct)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        })
+        .max_by(|a, b| a.roi_pct.partial_cmp(&b.roi_pct).unwrap_or(std::cmp::Ordering::Equal))
     {
         out.push(Advice {
             subject: best.name.clone(),
@@ -159,9 +120,7 @@ pub fn recommend(figures: &Figures, fmt: &Fmt) -> Vec<Advice> {
 
 fn engagement_gap(r: &FigureRow, fmt: &Fmt) -> Option<Advice> {
     let rate = r.engagement_rate?;
-    let bench = engagement_benchmarks()
-        .into_iter()
-        .find(|b| b.tier == r.tier)?;
+    let bench = engagement_benchmarks().into_iter().find(|b| b.tier == r.tier)?;
     if rate >= bench.low / 2.0 {
         return None;
     }

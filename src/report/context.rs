@@ -139,38 +139,15 @@ fn view(r: &FigureRow, fmt: &Fmt) -> RowView {
 }
 
 fn kpis(now: &FigureRow, before: &FigureRow, fmt: &Fmt) -> Vec<Kpi> {
-    let kpi = |label: &str, value: String, previous: String, change: Change| Kpi {
-        label: label.to_string(),
-        value,
-        previous,
-        change,
-    };
-    let money = |label: &str, n: f64, b: f64| {
-        kpi(
-            label,
-            fmt.money(n),
-            fmt.money(b),
-            change(fmt, Some(n), Some(b)),
-        )
-    };
-    let count = |label: &str, n: i64, b: i64| {
-        kpi(
-            label,
-            fmt.count(n),
-            fmt.count(b),
-            change(fmt, Some(n as f64), Some(b as f64)),
-        )
-    };
+    let kpi =
+        |label: &str, value: String, previous: String, change: Change| Kpi { label: label.to_string(), value, previous, change };
+    let money = |label: &str, n: f64, b: f64| kpi(label, fmt.money(n), fmt.money(b), change(fmt, Some(n), Some(b)));
+    let count = |label: &str, n: i64, b: i64| kpi(label, fmt.count(n), fmt.count(b), change(fmt, Some(n as f64), Some(b as f64)));
     let pct = |f: Option<f64>| f.map(|v| v * 100.0);
     vec![
         money("Revenue", now.revenue, before.revenue),
         money("Cost", now.cost, before.cost),
-        kpi(
-            "ROI",
-            fmt.pct_value(now.roi_pct),
-            fmt.pct_value(before.roi_pct),
-            change_points(fmt, now.roi_pct, before.roi_pct),
-        ),
+        kpi("ROI", fmt.pct_value(now.roi_pct), fmt.pct_value(before.roi_pct), change_points(fmt, now.roi_pct, before.roi_pct)),
         count("Orders", now.orders, before.orders),
         count("Engagements", now.engagements, before.engagements),
         kpi(
@@ -234,26 +211,14 @@ pub fn methodology() -> Vec<Formula> {
             figure: "Cost",
             formula: "Cost rows dated in the period + commission % × revenue (+ discounts when the report counts them as cost).",
         },
-        Formula {
-            figure: "ROI",
-            formula: "(revenue − cost) ÷ cost × 100 %.",
-        },
-        Formula {
-            figure: "ROAS",
-            formula: "revenue ÷ cost.",
-        },
-        Formula {
-            figure: "CPA, AOV",
-            formula: "cost ÷ orders; revenue ÷ orders.",
-        },
+        Formula { figure: "ROI", formula: "(revenue − cost) ÷ cost × 100 %." },
+        Formula { figure: "ROAS", formula: "revenue ÷ cost." },
+        Formula { figure: "CPA, AOV", formula: "cost ÷ orders; revenue ÷ orders." },
         Formula {
             figure: "CPM, CPE",
             formula: "cost ÷ impressions × 1000, where each post counts its impressions, else its views; cost ÷ engagements.",
         },
-        Formula {
-            figure: "Return rate",
-            formula: "orders with a refunded amount above 0 ÷ orders.",
-        },
+        Formula { figure: "Return rate", formula: "orders with a refunded amount above 0 ÷ orders." },
         Formula {
             figure: "Empty figures",
             formula: "A ratio whose denominator is 0 is shown as –; counts and sums over nothing are 0.",
@@ -264,60 +229,36 @@ pub fn methodology() -> Vec<Formula> {
 pub fn build(data: &RunData<'_>, fmt: &Fmt) -> ReportContext {
     let report = data.report;
     let cur = &data.current;
-    let names: std::collections::HashMap<&str, &str> = cur
-        .influencers
-        .iter()
-        .map(|r| (r.influencer_id.as_str(), r.name.as_str()))
-        .collect();
+    let names: std::collections::HashMap<&str, &str> =
+        cur.influencers.iter().map(|r| (r.influencer_id.as_str(), r.name.as_str())).collect();
     let mut by_roi: Vec<&FigureRow> = cur.influencers.iter().collect();
     by_roi.sort_by(|a, b| match (a.roi_pct, b.roi_pct) {
         (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => b
-            .revenue
-            .partial_cmp(&a.revenue)
-            .unwrap_or(std::cmp::Ordering::Equal),
+        (None, None) => b.revenue.partial_cmp(&a.revenue).unwrap_or(std::cmp::Ordering::Equal),
     });
     let tiers = &report.tiers.tiers;
     let scheme_bands = tiers
         .iter()
         .enumerate()
         .map(|(i, t)| match tiers.get(i + 1) {
-            Some(next) => format!(
-                "{}: {}–{}",
-                t.name,
-                fmt.count(t.min_followers),
-                fmt.count(next.min_followers - 1)
-            ),
+            Some(next) => format!("{}: {}–{}", t.name, fmt.count(t.min_followers), fmt.count(next.min_followers - 1)),
             None => format!("{}: {}+", t.name, fmt.count(t.min_followers)),
         })
         .collect();
     let mut benchmarks: Vec<String> = advice::engagement_benchmarks()
         .iter()
         .map(|b| {
-            format!(
-                "{}: engagement rate {}–{} ({})",
-                b.tier,
-                fmt.percent(Some(b.low), 0),
-                fmt.percent(Some(b.high), 0),
-                b.source
-            )
+            format!("{}: engagement rate {}–{} ({})", b.tier, fmt.percent(Some(b.low), 0), fmt.percent(Some(b.high), 0), b.source)
         })
         .collect();
     benchmarks.extend(advice::return_benchmarks().iter().map(|b| {
         let size = match b.max_followers {
-            Some(m) => format!(
-                "{}–{} followers",
-                fmt.count(b.min_followers),
-                fmt.count(m - 1)
-            ),
+            Some(m) => format!("{}–{} followers", fmt.count(b.min_followers), fmt.count(m - 1)),
             None => format!("{}+ followers", fmt.count(b.min_followers)),
         };
-        format!(
-            "{size}: about {}:1 revenue per unit spent ({})",
-            b.roas, b.source
-        )
+        format!("{size}: about {}:1 revenue per unit spent ({})", b.roas, b.source)
     }));
     let q = &cur.quality;
     let quality = QualityView {
@@ -336,12 +277,7 @@ pub fn build(data: &RunData<'_>, fmt: &Fmt) -> ReportContext {
             .collect(),
         posts_without_followers: q.posts_without_followers,
         unowned_accounts: data.unowned.clone(),
-        metrics_missing: q
-            .metrics_missing
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(m, n)| (m.clone(), *n))
-            .collect(),
+        metrics_missing: q.metrics_missing.iter().filter(|(_, n)| **n > 0).map(|(m, n)| (m.clone(), *n)).collect(),
         refunds_as_of: data.orders_as_of.clone(),
         clean: q.rows_rejected == 0
             && q.attribution_conflicts == 0
@@ -352,17 +288,10 @@ pub fn build(data: &RunData<'_>, fmt: &Fmt) -> ReportContext {
     };
     ReportContext {
         report: report.name.clone(),
-        title: format!(
-            "Influencer report {} — {}",
-            data.period.label(),
-            report.name
-        ),
+        title: format!("Influencer report {} — {}", data.period.label(), report.name),
         period_label: data.period.label(),
         period_text: format!("{} – {}", data.period.from, data.period.to),
-        previous_text: format!(
-            "{} – {}",
-            data.previous_period.from, data.previous_period.to
-        ),
+        previous_text: format!("{} – {}", data.previous_period.from, data.previous_period.to),
         timezone: report.timezone.name().to_string(),
         currency: report.currency.clone(),
         tier_scheme: report.tiers.name.clone(),
@@ -376,10 +305,7 @@ pub fn build(data: &RunData<'_>, fmt: &Fmt) -> ReportContext {
             .iter()
             .map(|c| CodeView {
                 code: c.code.clone(),
-                influencer: names
-                    .get(c.influencer_id.as_str())
-                    .unwrap_or(&c.influencer_id.as_str())
-                    .to_string(),
+                influencer: names.get(c.influencer_id.as_str()).unwrap_or(&c.influencer_id.as_str()).to_string(),
                 orders: fmt.count(c.orders),
                 revenue: fmt.money(c.revenue),
             })

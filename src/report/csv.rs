@@ -47,11 +47,7 @@ pub fn float(v: Option<f64>) -> String {
 }
 
 fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
+    if field.contains([',', '"', '\n', '\r']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field.to_string() }
 }
 
 /// The values after `tier` shared by both files, in column order.
@@ -85,11 +81,7 @@ fn figures(r: &FigureRow) -> Vec<String> {
 }
 
 fn line(fields: impl IntoIterator<Item = String>) -> String {
-    let mut s = fields
-        .into_iter()
-        .map(|f| quote(&f))
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut s = fields.into_iter().map(|f| quote(&f)).collect::<Vec<_>>().join(",");
     s.push('\n');
     s
 }
@@ -97,27 +89,19 @@ fn line(fields: impl IntoIterator<Item = String>) -> String {
 pub fn influencers_csv(rows: &[FigureRow]) -> String {
     let mut out = line(INFLUENCER_COLUMNS.iter().map(|c| c.to_string()));
     for r in rows {
-        out.push_str(&line(
-            [r.influencer_id.clone(), r.name.clone(), r.tier.clone()]
-                .into_iter()
-                .chain(figures(r)),
-        ));
+        out.push_str(&line([r.influencer_id.clone(), r.name.clone(), r.tier.clone()].into_iter().chain(figures(r))));
     }
     out
 }
 
 /// tiers.csv: one row per tier, lowest first, then `total`.
 pub fn tiers_csv(tiers: &[FigureRow], total: &FigureRow) -> String {
-    let header = ["tier", "influencers"]
-        .into_iter()
-        .chain(INFLUENCER_COLUMNS[3..].iter().copied())
-        .chain(["median_engagement_rate"]);
+    let header =
+        ["tier", "influencers"].into_iter().chain(INFLUENCER_COLUMNS[3..].iter().copied()).chain(["median_engagement_rate"]);
     let mut out = line(header.map(str::to_string));
     for r in tiers.iter().chain([total]) {
-        let fields = [r.tier.clone(), r.influencers.to_string()]
-            .into_iter()
-            .chain(figures(r))
-            .chain([float(r.median_engagement_rate)]);
+        let fields =
+            [r.tier.clone(), r.influencers.to_string()].into_iter().chain(figures(r)).chain([float(r.median_engagement_rate)]);
         out.push_str(&line(fields));
     }
     out
@@ -138,19 +122,10 @@ mod tests {
 
     #[test]
     fn names_with_commas_are_quoted() {
-        let row = FigureRow {
-            influencer_id: "a".into(),
-            name: "Hansen, \"Mie\"".into(),
-            tier: "micro".into(),
-            ..Default::default()
-        };
+        let row =
+            FigureRow { influencer_id: "a".into(), name: "Hansen, \"Mie\"".into(), tier: "micro".into(), ..Default::default() };
         let csv = influencers_csv(&[row]);
-        assert!(
-            csv.lines()
-                .nth(1)
-                .unwrap()
-                .starts_with("a,\"Hansen, \"\"Mie\"\"\",micro,,0,")
-        );
+        assert!(csv.lines().nth(1).unwrap().starts_with("a,\"Hansen, \"\"Mie\"\"\",micro,,0,"));
         assert_eq!(csv.lines().next().unwrap().split(',').count(), 27);
     }
 }

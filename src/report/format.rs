@@ -57,11 +57,7 @@ impl Fmt {
         }
         let negative = value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
         let sign = if negative { "−" } else { "" };
-        if frac.is_empty() {
-            format!("{sign}{grouped}")
-        } else {
-            format!("{sign}{grouped}{dec}{frac}")
-        }
+        if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}{dec}{frac}") }
     }
 
     pub fn count(&self, value: i64) -> String {
@@ -92,18 +88,12 @@ impl Fmt {
 
     /// A fraction as a percentage (`0.072` → `7.2 %`).
     pub fn percent(&self, fraction: Option<f64>, decimals: usize) -> String {
-        fraction.map_or_else(
-            || DASH.to_string(),
-            |f| format!("{}\u{a0}%", self.number(f * 100.0, decimals)),
-        )
+        fraction.map_or_else(|| DASH.to_string(), |f| format!("{}\u{a0}%", self.number(f * 100.0, decimals)))
     }
 
     /// A value that is already a percentage (`roi_pct`).
     pub fn pct_value(&self, pct: Option<f64>) -> String {
-        pct.map_or_else(
-            || DASH.to_string(),
-            |p| format!("{}\u{a0}%", self.number(p, 1)),
-        )
+        pct.map_or_else(|| DASH.to_string(), |p| format!("{}\u{a0}%", self.number(p, 1)))
     }
 
     pub fn ratio(&self, value: Option<f64>) -> String {
@@ -132,22 +122,10 @@ pub fn change(fmt: &Fmt, now: Option<f64>, before: Option<f64>) -> Change {
                 ("■", "flat")
             };
             let sign = if rel > 0.0 { "+" } else { "" };
-            Change {
-                arrow,
-                text: format!("{sign}{}", fmt.percent(Some(rel), 1)),
-                direction,
-            }
+            Change { arrow, text: format!("{sign}{}", fmt.percent(Some(rel), 1)), direction }
         }
-        (Some(n), Some(_)) if n != 0.0 => Change {
-            arrow: "▲",
-            text: "new".into(),
-            direction: "up",
-        },
-        _ => Change {
-            arrow: "",
-            text: DASH.into(),
-            direction: "flat",
-        },
+        (Some(n), Some(_)) if n != 0.0 => Change { arrow: "▲", text: "new".into(), direction: "up" },
+        _ => Change { arrow: "", text: DASH.into(), direction: "flat" },
     }
 }
 
@@ -164,17 +142,9 @@ pub fn change_points(fmt: &Fmt, now: Option<f64>, before: Option<f64>) -> Change
                 ("■", "flat")
             };
             let sign = if d > 0.0 { "+" } else { "" };
-            Change {
-                arrow,
-                text: format!("{sign}{}\u{a0}pp", fmt.number(d, 1)),
-                direction,
-            }
+            Change { arrow, text: format!("{sign}{}\u{a0}pp", fmt.number(d, 1)), direction }
         }
-        _ => Change {
-            arrow: "",
-            text: DASH.into(),
-            direction: "flat",
-        },
+        _ => Change { arrow: "", text: DASH.into(), direction: "flat" },
     }
 }
 
@@ -183,19 +153,13 @@ mod tests {
     use super::*;
 
     fn fmt(l: Locale, c: &str) -> Fmt {
-        Fmt {
-            locale: l,
-            currency: c.into(),
-        }
+        Fmt { locale: l, currency: c.into() }
     }
 
     #[test]
     fn numbers_as_each_locale_writes_them() {
         assert_eq!(fmt(Locale::Da, "DKK").money(1234.5), "1.234,50 kr.");
-        assert_eq!(
-            fmt(Locale::En, "DKK").money(1234567.891),
-            "DKK 1,234,567.89"
-        );
+        assert_eq!(fmt(Locale::En, "DKK").money(1234567.891), "DKK 1,234,567.89");
         assert_eq!(fmt(Locale::Nl, "EUR").money(1234.5), "€ 1.234,50");
         assert_eq!(fmt(Locale::Sv, "SEK").money(1234.5), "1\u{a0}234,50 kr");
         assert_eq!(fmt(Locale::Da, "DKK").percent(Some(0.072), 1), "7,2\u{a0}%");
@@ -211,9 +175,6 @@ mod tests {
         assert_eq!(change(&f, Some(50.0), Some(100.0)).arrow, "▼");
         assert_eq!(change(&f, Some(5.0), Some(0.0)).text, "new");
         assert_eq!(change(&f, None, Some(1.0)).text, DASH);
-        assert_eq!(
-            change_points(&f, Some(-82.4), Some(900.0)).text,
-            "−982.4\u{a0}pp"
-        );
+        assert_eq!(change_points(&f, Some(-82.4), Some(900.0)).text, "−982.4\u{a0}pp");
     }
 }

@@ -49,19 +49,13 @@ fn write(dir: &Path, name: &str, body: &[u8]) -> Result<PathBuf, ReportError> {
     let tmp = dir.join(format!(".{name}.tmp"));
     std::fs::write(&tmp, body)
         .and_then(|()| std::fs::rename(&tmp, &path))
-        .map_err(|source| ReportError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        .map_err(|source| ReportError::Write { path: path.clone(), source })?;
     Ok(path)
 }
 
 /// Writes the CSV and JSON files into `dir` (created if needed); returns their paths.
 pub fn write_data_files(data: &RunData<'_>, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })?;
     let tz = data.report.timezone.name();
     let summary = summary::Summary {
         report: &data.report.name,
@@ -78,38 +72,21 @@ pub fn write_data_files(data: &RunData<'_>, dir: &Path) -> Result<Vec<PathBuf>, 
     let mut json = serde_json::to_string_pretty(&summary)?;
     json.push('\n');
     Ok(vec![
-        write(
-            dir,
-            "influencers.csv",
-            csv::influencers_csv(&data.current.influencers).as_bytes(),
-        )?,
-        write(
-            dir,
-            "tiers.csv",
-            csv::tiers_csv(&data.current.tiers, &data.current.total).as_bytes(),
-        )?,
+        write(dir, "influencers.csv", csv::influencers_csv(&data.current.influencers).as_bytes())?,
+        write(dir, "tiers.csv", csv::tiers_csv(&data.current.tiers, &data.current.total).as_bytes())?,
         write(dir, "summary.json", json.as_bytes())?,
     ])
 }
 
 /// Renders the report (HTML, Markdown, plain text) with the report's templates and locale.
 pub fn render_report(data: &RunData<'_>) -> Result<render::Rendered, ReportError> {
-    let fmt = format::Fmt {
-        locale: format::Locale::En,
-        currency: data.report.currency.clone(),
-    };
+    let fmt = format::Fmt { locale: format::Locale::En, currency: data.report.currency.clone() };
     let ctx = context::build(data, &fmt);
     let tera = render::templates(data.report.templates.as_deref())?;
     Ok(render::render(&tera, &ctx)?)
 }
 
 /// Writes report.html and report.md into `dir`.
-pub fn write_report_files(
-    rendered: &render::Rendered,
-    dir: &Path,
-) -> Result<Vec<PathBuf>, ReportError> {
-    Ok(vec![
-        write(dir, "report.html", rendered.html.as_bytes())?,
-        write(dir, "report.md", rendered.markdown.as_bytes())?,
-    ])
+pub fn write_report_files(rendered: &render::Rendered, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    Ok(vec![write(dir, "report.html", rendered.html.as_bytes())?, write(dir, "report.md", rendered.markdown.as_bytes())?])
 }

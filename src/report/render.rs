@@ -7,10 +7,7 @@ use tera::{Context, Kwargs, State, Tera};
 
 /// Template names (as registered) and their built-in text.
 const BUILT_IN: [(&str, &str); 3] = [
-    (
-        "report.html",
-        include_str!("../../templates/report.html.tera"),
-    ),
+    ("report.html", include_str!("../../templates/report.html.tera")),
     ("report.md", include_str!("../../templates/report.md.tera")),
     ("email.txt", include_str!("../../templates/email.txt.tera")),
 ];
@@ -51,10 +48,7 @@ pub enum RenderError {
 fn escape_markdown(text: &str, _: Kwargs, _: &State) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '|' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '`'
-        ) {
+        if matches!(c, '\\' | '|' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '`') {
             out.push('\\');
         }
         if c == '\n' || c == '\r' {
@@ -71,41 +65,19 @@ pub fn templates(overrides: Option<&Path>) -> Result<Tera, RenderError> {
     let mut tera = Tera::new();
     tera.register_filter("md", escape_markdown);
     for (name, built_in) in BUILT_IN {
-        let custom = overrides
-            .map(|dir| dir.join(format!("{name}.tera")))
-            .filter(|p| p.is_file());
+        let custom = overrides.map(|dir| dir.join(format!("{name}.tera"))).filter(|p| p.is_file());
         let text = match &custom {
-            Some(path) => std::fs::read_to_string(path).map_err(|source| RenderError::Read {
-                path: path.clone(),
-                source,
-            })?,
+            Some(path) => std::fs::read_to_string(path).map_err(|source| RenderError::Read { path: path.clone(), source })?,
             None => built_in.to_string(),
         };
-        let shown = custom.map_or_else(
-            || format!("{name}.tera (built in)"),
-            |p| p.display().to_string(),
-        );
-        tera.add_raw_template(name, &text)
-            .map_err(|source| RenderError::Parse {
-                name: shown,
-                source,
-            })?;
+        let shown = custom.map_or_else(|| format!("{name}.tera (built in)"), |p| p.display().to_string());
+        tera.add_raw_template(name, &text).map_err(|source| RenderError::Parse { name: shown, source })?;
     }
     Ok(tera)
 }
 
 pub fn render(tera: &Tera, ctx: &ReportContext) -> Result<Rendered, RenderError> {
     let context = Context::from_serialize(ctx).map_err(RenderError::Context)?;
-    let one = |name: &str| {
-        tera.render(name, &context)
-            .map_err(|source| RenderError::Render {
-                name: name.to_string(),
-                source,
-            })
-    };
-    Ok(Rendered {
-        html: one("report.html")?,
-        markdown: one("report.md")?,
-        text: one("email.txt")?,
-    })
+    let one = |name: &str| tera.render(name, &context).map_err(|source| RenderError::Render { name: name.to_string(), source });
+    Ok(Rendered { html: one("report.html")?, markdown: one("report.md")?, text: one("email.txt")? })
 }

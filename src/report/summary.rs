@@ -29,12 +29,7 @@ pub struct PeriodJson {
 
 impl PeriodJson {
     pub fn new(p: &Period, timezone: &str) -> Self {
-        Self {
-            from: p.from.to_string(),
-            to: p.to.to_string(),
-            timezone: timezone.to_string(),
-            label: p.label(),
-        }
+        Self { from: p.from.to_string(), to: p.to.to_string(), timezone: timezone.to_string(), label: p.label() }
     }
 }
 

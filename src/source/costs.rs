@@ -1,7 +1,7 @@
 //! Cost rows: fees, product and other costs per influencer and day.
 
 use super::csv_file::{CsvText, text_column};
-use super::values::{ValueError, parse_date, parse_decimal};
+use super::values::{ValueError, parse_date, parse_decimal, to_micros};
 use super::{Rejects, Roster, SourceError, cell_error, row_error};
 use polars::prelude::*;
 use std::collections::HashSet;
@@ -12,16 +12,12 @@ pub const KINDS: [&str; 3] = ["fee", "product", "other"];
 struct Columns {
     ids: Vec<String>,
     days: Vec<i32>,
-    amounts: Vec<f64>,
+    amounts: Vec<i64>,
     kinds: Vec<String>,
 }
 
 /// Reads cost files into the canonical costs frame; every `influencer_id` must be in the roster.
-pub fn read(
-    files: &[CsvText],
-    roster: &Roster,
-    rejects: &mut Rejects,
-) -> Result<(DataFrame, Vec<usize>), SourceError> {
+pub fn read(files: &[CsvText], roster: &Roster, rejects: &mut Rejects) -> Result<(DataFrame, Vec<usize>), SourceError> {
     let known: HashSet<&str> = roster.influencers.iter().map(|i| i.id.as_str()).collect();
     let mut out = Columns::default();
     let mut rows = Vec::new();
@@ -36,19 +32,12 @@ pub fn read(
         let ids = text_column(&df, &id_col, &file.path)?;
         let dates = text_column(&df, &date_col, &file.path)?;
         let amounts = text_column(&df, &amount_col, &file.path)?;
-        let kinds = kind_col
-            .as_ref()
-            .map(|k| text_column(&df, k, &file.path))
-            .transpose()?;
+        let kinds = kind_col.as_ref().map(|k| text_column(&df, k, &file.path)).transpose()?;
         rows.push(df.height());
         for i in 0..df.height() {
             let id = ids.get(i).unwrap_or("").trim();
             if !known.contains(id) {
-                rejects.handle(row_error(
-                    file,
-                    i,
-                    format!("`influencer_id` {id:?} is not in the roster"),
-                ))?;
+                rejects.handle(row_error(file, i, format!("`influencer_id` {id:?} is not in the roster")))?;
                 continue;
             }
             let raw_date = dates.get(i).unwrap_or("");
@@ -61,31 +50,23 @@ pub fn read(
             };
             let raw_amount = amounts.get(i).unwrap_or("");
             let amount = match parse_decimal(raw_amount, file.decimal) {
-                Ok(a) => decimal_to_f64(a),
+                Ok(a) => match to_micros(a) {
+                    Ok(m) => m,
+                    Err(reason) => {
+                        rejects.handle(cell_error(file, i, &amount_col, raw_amount, reason))?;
+                        continue;
+                    }
+                },
                 Err(reason) => {
                     rejects.handle(cell_error(file, i, &amount_col, raw_amount, reason))?;
                     continue;
                 }
             };
-            let raw_kind = kinds
-                .and_then(|k| k.get(i))
-                .unwrap_or("")
-                .trim()
-                .to_lowercase();
-            let kind = if raw_kind.is_empty() {
-                "other".to_string()
-            } else {
-                raw_kind
-            };
+            let raw_kind = kinds.and_then(|k| k.get(i)).unwrap_or("").trim().to_lowercase();
+            let kind = if raw_kind.is_empty() { "other".to_string() } else { raw_kind };
             if !KINDS.contains(&kind.as_str()) {
                 let reason = ValueError("is not one of fee, product, other");
-                rejects.handle(cell_error(
-                    file,
-                    i,
-                    kind_col.as_deref().unwrap_or("kind"),
-                    &kind,
-                    reason,
-                ))?;
+                rejects.handle(cell_error(file, i, kind_col.as_deref().unwrap_or("kind"), &kind, reason))?;
                 continue;
             }
             out.ids.push(id.to_string());
@@ -97,13 +78,10 @@ pub fn read(
     let df = df!(
         "influencer_id" => out.ids,
         "day" => out.days,
-        "amount" => out.amounts,
+        "amount_micros" => out.amounts,
         "kind" => out.kinds,
     )
-    .map_err(|source| SourceError::Csv {
-        path: Default::default(),
-        source,
-    })?;
+    .map_err(|source| SourceError::Csv { path: Default::default(), source })?;
     Ok((df, rows))
 }
 

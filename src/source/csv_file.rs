@@ -23,49 +23,27 @@ pub struct CsvText {
 impl CsvText {
     /// Reads and decodes `path`: UTF-8 with or without BOM, else Windows-1252.
     pub fn load(path: &Path) -> Result<Self, SourceError> {
-        let raw = std::fs::read(path).map_err(|source| SourceError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let raw = std::fs::read(path).map_err(|source| SourceError::Io { path: path.to_path_buf(), source })?;
         let sha256 = format!("{:x}", Sha256::digest(&raw));
         let text = decode(raw);
         let separator = sniff_separator(&text);
-        let decimal = if separator == b';' {
-            DecimalStyle::Comma
-        } else {
-            DecimalStyle::Point
-        };
+        let decimal = if separator == b';' { DecimalStyle::Comma } else { DecimalStyle::Point };
         let header = parse_header(&text, separator);
         if header.iter().all(|h| h.trim().is_empty()) {
-            return Err(SourceError::Empty {
-                path: path.to_path_buf(),
-            });
+            return Err(SourceError::Empty { path: path.to_path_buf() });
         }
-        Ok(Self {
-            path: path.to_path_buf(),
-            text,
-            separator,
-            decimal,
-            sha256,
-            header,
-        })
+        Ok(Self { path: path.to_path_buf(), text, separator, decimal, sha256, header })
     }
 
     /// The header name matching one of `aliases` (trimmed, case-insensitive).
     pub fn find_column(&self, aliases: &[&str]) -> Option<&str> {
-        self.header
-            .iter()
-            .find(|h| aliases.iter().any(|a| h.trim().eq_ignore_ascii_case(a)))
-            .map(String::as_str)
+        self.header.iter().find(|h| aliases.iter().any(|a| h.trim().eq_ignore_ascii_case(a))).map(String::as_str)
     }
 
     /// Like [`Self::find_column`], but a missing column is an error naming the file.
     pub fn require_column(&self, aliases: &[&str]) -> Result<&str, SourceError> {
         self.find_column(aliases)
-            .ok_or_else(|| SourceError::MissingColumn {
-                path: self.path.clone(),
-                column: aliases[0].to_string(),
-            })
+            .ok_or_else(|| SourceError::MissingColumn { path: self.path.clone(), column: aliases[0].to_string() })
     }
 
     /// Reads the named columns (exact header names) as nullable text.
@@ -79,10 +57,7 @@ impl CsvText {
             .map_parse_options(|o| o.with_separator(separator).with_truncate_ragged_lines(true))
             .into_reader_with_file_handle(Cursor::new(self.text.as_slice()))
             .finish()
-            .map_err(|source| SourceError::Csv {
-                path: self.path.clone(),
-                source,
-            })
+            .map_err(|source| SourceError::Csv { path: self.path.clone(), source })
     }
 
     /// The 1-based line on which data row `row` (0-based, after the header) starts, counting
@@ -157,8 +132,7 @@ fn parse_header(text: &[u8], separator: u8) -> Vec<String> {
             b'"' => in_quotes = !in_quotes,
             b'\n' | b'\r' if !in_quotes => break,
             _ if b == separator && !in_quotes => {
-                *fields.last_mut().unwrap_or(&mut String::new()) =
-                    String::from_utf8_lossy(&bytes).into_owned();
+                *fields.last_mut().unwrap_or(&mut String::new()) = String::from_utf8_lossy(&bytes).into_owned();
                 bytes.clear();
                 fields.push(String::new());
             }
@@ -173,17 +147,8 @@ fn parse_header(text: &[u8], separator: u8) -> Vec<String> {
 }
 
 /// The text cells of one column, `""` for nulls.
-pub fn text_column<'a>(
-    df: &'a DataFrame,
-    name: &str,
-    path: &Path,
-) -> Result<&'a StringChunked, SourceError> {
-    df.column(name)
-        .and_then(|c| c.str())
-        .map_err(|source| SourceError::Csv {
-            path: path.to_path_buf(),
-            source,
-        })
+pub fn text_column<'a>(df: &'a DataFrame, name: &str, path: &Path) -> Result<&'a StringChunked, SourceError> {
+    df.column(name).and_then(|c| c.str()).map_err(|source| SourceError::Csv { path: path.to_path_buf(), source })
 }
 
 #[cfg(test)]
@@ -205,10 +170,7 @@ mod tests {
         assert_eq!(t.decimal, DecimalStyle::Comma);
         let t = text(b"name,amount\nS\xf8ren,1.5\n");
         let df = t.read_columns(&["name"]).unwrap();
-        assert_eq!(
-            df.column("name").unwrap().str().unwrap().get(0),
-            Some("Søren")
-        );
+        assert_eq!(df.column("name").unwrap().str().unwrap().get(0), Some("Søren"));
     }
 
     #[test]
@@ -224,10 +186,7 @@ mod tests {
     #[test]
     fn matches_headers_by_name_in_any_case() {
         let t = text(b"Name,Canceled at\n#1,\n");
-        assert_eq!(
-            t.find_column(&["Cancelled at", "canceled at"]),
-            Some("Canceled at")
-        );
+        assert_eq!(t.find_column(&["Cancelled at", "canceled at"]), Some("Canceled at"));
         assert!(t.require_column(&["Total"]).is_err());
     }
 }

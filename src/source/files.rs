@@ -9,14 +9,8 @@ pub fn expand(patterns: &[String], base: &Path) -> Result<Vec<PathBuf>, SourceEr
     for pattern in patterns {
         let full = base.join(pattern);
         let text = full.to_string_lossy().into_owned();
-        let matches = glob::glob(&text).map_err(|source| SourceError::Pattern {
-            pattern: pattern.clone(),
-            source,
-        })?;
-        let mut found: Vec<PathBuf> = matches
-            .filter_map(Result::ok)
-            .filter(|p| p.is_file())
-            .collect();
+        let matches = glob::glob(&text).map_err(|source| SourceError::Pattern { pattern: pattern.clone(), source })?;
+        let mut found: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
         if found.is_empty() {
             return Err(SourceError::NoFiles { pattern: text });
         }
@@ -38,14 +32,8 @@ mod tests {
             std::fs::write(dir.path().join(n), "x").unwrap();
         }
         let files = expand(&["orders_*.csv".into()], dir.path()).unwrap();
-        let names: Vec<_> = files
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
+        let names: Vec<_> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(names, ["orders_1.csv", "orders_2.csv", "orders_10.csv"]);
-        assert!(matches!(
-            expand(&["none*.csv".into()], dir.path()),
-            Err(SourceError::NoFiles { .. })
-        ));
+        assert!(matches!(expand(&["none*.csv".into()], dir.path()), Err(SourceError::NoFiles { .. })));
     }
 }

@@ -1,20 +1,14 @@
 //! Loads every input of one report into [`Inputs`].
 
 use super::csv_file::CsvText;
-use super::{
-    InputFile, Inputs, Platform, Rejects, SourceError, costs, files, input_file, roster, shopify,
-    social,
-};
+use super::{InputFile, Inputs, Platform, Rejects, SourceError, costs, files, input_file, roster, shopify, social};
 use crate::config::ReportConfig;
 use polars::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 fn load_all(patterns: &[String], base: &Path) -> Result<Vec<CsvText>, SourceError> {
-    files::expand(patterns, base)?
-        .iter()
-        .map(|p| CsvText::load(p))
-        .collect()
+    files::expand(patterns, base)?.iter().map(|p| CsvText::load(p)).collect()
 }
 
 fn record(list: &mut Vec<InputFile>, files: &[CsvText], rows: &[usize], base: &Path) {
@@ -46,16 +40,13 @@ pub fn load(report: &ReportConfig, base: &Path) -> Result<Inputs, SourceError> {
     let (orders, order_codes, rows) = shopify::read(
         &order_files,
         report.timezone,
-        &report.currency,
+        &shopify::Currency { code: &report.currency, fx: &report.fx },
         &mut rejects,
     )?;
     record(&mut listed, &order_files, &rows, base);
 
     let unowned_accounts =
-        unowned(&roster, &[&posts, &followers]).map_err(|source| SourceError::Csv {
-            path: base.to_path_buf(),
-            source,
-        })?;
+        unowned(&roster, &[&posts, &followers]).map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
     Ok(Inputs {
         roster,
         posts,

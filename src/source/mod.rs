@@ -5,10 +5,11 @@
 //!   1970-01-01 in the report zone), `likes` `comments` `shares` `saves` `reach`
 //!   `impressions` `views` i64 (null = not reported)
 //! - followers: `platform` str, `handle` str, `day` i32, `followers` i64
-//! - costs: `influencer_id` str, `day` i32, `amount` f64, `kind` str
+//! - costs: `influencer_id` str, `day` i32, `amount_micros` i64, `kind` str
 //! - orders: `order_key` str, `name` str, `file` u32 (natural-order rank), `row` u32,
-//!   `day` i32, `cancelled` bool, `status` str (lower-case), `currency` str, `subtotal`
-//!   `total` `discounts` `refunds` f64 (parsed exactly, in the order's currency)
+//!   `day` i32, `cancelled` bool, `status` str (lower-case), `currency` str, `fx_missing`
+//!   bool, `subtotal_micros` `total_micros` `discounts_micros` `refunds_micros` i64 (exact,
+//!   in millionths of the report currency; 0 where `fx_missing`)
 //! - order_codes: `file` u32, `row` u32 (the order's), `pos` u32 (place in its code cell),
 //!   `code` str (normalised: trimmed, upper-case)
 //!
@@ -73,19 +74,9 @@ pub enum SourceError {
     #[error("`{}` has no `{column}` column", path.display())]
     MissingColumn { path: PathBuf, column: String },
     #[error("`{}` line {line}: `{column}` {reason}: {value:?}", path.display())]
-    Cell {
-        path: PathBuf,
-        line: usize,
-        column: String,
-        value: String,
-        reason: ValueError,
-    },
+    Cell { path: PathBuf, line: usize, column: String, value: String, reason: ValueError },
     #[error("`{}` line {line}: {message}", path.display())]
-    Row {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
+    Row { path: PathBuf, line: usize, message: String },
     #[error("input pattern `{pattern}` is not a valid glob")]
     Pattern {
         pattern: String,
@@ -105,10 +96,7 @@ pub struct Rejects {
 
 impl Rejects {
     pub fn new(skip: bool) -> Self {
-        Self {
-            skip,
-            list: Vec::new(),
-        }
+        Self { skip, list: Vec::new() }
     }
 
     /// Records `err` when skipping is allowed, else returns it.
@@ -134,13 +122,7 @@ pub fn normalize_code(raw: &str) -> String {
 }
 
 /// Builds a cell error for data row `row` of `file`.
-pub fn cell_error(
-    file: &csv_file::CsvText,
-    row: usize,
-    column: &str,
-    value: &str,
-    reason: ValueError,
-) -> SourceError {
+pub fn cell_error(file: &csv_file::CsvText, row: usize, column: &str, value: &str, reason: ValueError) -> SourceError {
     SourceError::Cell {
         path: file.path.clone(),
         line: file.line_of_row(row),
@@ -152,18 +134,10 @@ pub fn cell_error(
 
 /// Builds a row error for data row `row` of `file`.
 pub fn row_error(file: &csv_file::CsvText, row: usize, message: String) -> SourceError {
-    SourceError::Row {
-        path: file.path.clone(),
-        line: file.line_of_row(row),
-        message,
-    }
+    SourceError::Row { path: file.path.clone(), line: file.line_of_row(row), message }
 }
 
 pub(crate) fn input_file(file: &csv_file::CsvText, rows: usize, base: &Path) -> InputFile {
     let path = file.path.strip_prefix(base).unwrap_or(&file.path);
-    InputFile {
-        path: path.display().to_string(),
-        sha256: file.sha256.clone(),
-        rows,
-    }
+    InputFile { path: path.display().to_string(), sha256: file.sha256.clone(), rows }
 }

@@ -64,9 +64,7 @@ impl Roster {
 
     /// (code, influencer id) for every coupon code in the roster.
     pub fn codes(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.influencers
-            .iter()
-            .flat_map(|inf| inf.codes.iter().map(move |c| (c.as_str(), inf.id.as_str())))
+        self.influencers.iter().flat_map(|inf| inf.codes.iter().map(move |c| (c.as_str(), inf.id.as_str())))
     }
 }
 
@@ -76,36 +74,18 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
     let id_col = file.require_column(&["influencer_id"])?.to_string();
     let optional = |names: &[&str]| file.find_column(names).map(str::to_string);
     let name_col = optional(&["name"]);
-    let handle_cols: Vec<Option<String>> = Platform::ALL
-        .iter()
-        .map(|p| optional(&[p.as_str()]))
-        .collect();
+    let handle_cols: Vec<Option<String>> = Platform::ALL.iter().map(|p| optional(&[p.as_str()])).collect();
     let codes_col = optional(&["coupon_codes", "coupon_code", "codes"]);
     let tier_col = optional(&["tier"]);
     let commission_col = optional(&["commission_pct"]);
     let campaign_col = optional(&["campaign"]);
 
     let wanted: Vec<&str> = std::iter::once(id_col.as_str())
-        .chain(
-            [
-                &name_col,
-                &codes_col,
-                &tier_col,
-                &commission_col,
-                &campaign_col,
-            ]
-            .into_iter()
-            .flatten()
-            .map(String::as_str),
-        )
+        .chain([&name_col, &codes_col, &tier_col, &commission_col, &campaign_col].into_iter().flatten().map(String::as_str))
         .chain(handle_cols.iter().flatten().map(String::as_str))
         .collect();
     let df = file.read_columns(&wanted)?;
-    let col = |name: &Option<String>| {
-        name.as_ref()
-            .map(|n| text_column(&df, n, &file.path))
-            .transpose()
-    };
+    let col = |name: &Option<String>| name.as_ref().map(|n| text_column(&df, n, &file.path)).transpose();
     let ids = text_column(&df, &id_col, &file.path)?;
     let names = col(&name_col)?;
     let handles: Vec<_> = handle_cols.iter().map(col).collect::<Result<_, _>>()?;
@@ -121,20 +101,11 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
     for i in 0..df.height() {
         let id = ids.get(i).unwrap_or("").trim().to_string();
         if id.is_empty() {
-            rejects.handle(cell_error(
-                &file,
-                i,
-                &id_col,
-                "",
-                super::ValueError("is empty"),
-            ))?;
+            rejects.handle(cell_error(&file, i, &id_col, "", super::ValueError("is empty")))?;
             continue;
         }
         if let Some(first) = seen_ids.get(&id) {
-            let msg = format!(
-                "`influencer_id` {id:?} already used on line {}",
-                file.line_of_row(*first)
-            );
+            let msg = format!("`influencer_id` {id:?} already used on line {}", file.line_of_row(*first));
             rejects.handle(row_error(&file, i, msg))?;
             continue;
         }
@@ -143,13 +114,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
             raw => match parse_decimal(raw.trim_end_matches('%'), file.decimal) {
                 Ok(d) => d.to_string().parse::<f64>().unwrap_or(0.0),
                 Err(reason) => {
-                    rejects.handle(cell_error(
-                        &file,
-                        i,
-                        commission_col.as_deref().unwrap_or(""),
-                        raw,
-                        reason,
-                    ))?;
+                    rejects.handle(cell_error(&file, i, commission_col.as_deref().unwrap_or(""), raw, reason))?;
                     continue;
                 }
             },
@@ -173,18 +138,11 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
                 continue;
             }
             if let Some(other) = owners.get(&(platform, handle.clone())) {
-                conflict = Some(format!(
-                    "{} account {handle:?} already belongs to {other:?}",
-                    platform.as_str()
-                ));
+                conflict = Some(format!("{} account {handle:?} already belongs to {other:?}", platform.as_str()));
             }
             inf.handles[slot] = Some(handle);
         }
-        for code in cell(codes, i)
-            .split([';', '|'])
-            .map(normalize_code)
-            .filter(|c| !c.is_empty())
-        {
+        for code in cell(codes, i).split([';', '|']).map(normalize_code).filter(|c| !c.is_empty()) {
             if let Some(other) = code_owners.get(&code).filter(|o| **o != id) {
                 conflict = Some(format!("coupon code {code:?} already belongs to {other:?}"));
             }

@@ -2,12 +2,13 @@
 //! order-level columns on the first row only, codes joined by ` + ` in one cell, `±HHMM`
 //! offsets, 73- or 79-column headers matched by name.
 
-use super::costs::decimal_to_f64;
 use super::csv_file::{CsvText, text_column};
-use super::values::{ValueError, parse_decimal, parse_stamp};
+use super::values::{ValueError, parse_decimal, parse_stamp, to_micros};
 use super::{Rejects, SourceError, cell_error, normalize_code};
 use chrono_tz::Tz;
 use polars::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 #[derive(Default)]
 struct Orders {
@@ -19,7 +20,8 @@ struct Orders {
     cancelled: Vec<bool>,
     statuses: Vec<String>,
     currencies: Vec<String>,
-    money: [Vec<f64>; 4],
+    fx_missing: Vec<bool>,
+    money: [Vec<i64>; 4],
 }
 
 #[derive(Default)]
@@ -39,32 +41,22 @@ const MONEY: [(&str, &[&str], bool); 4] = [
 ];
 
 /// Reads Shopify exports (already in natural order) into the orders and order_codes frames.
-/// `default_currency` stands in for an empty `Currency` cell.
+/// Amounts are converted into the report currency at the configured rates; an order in a
+/// currency without a rate is kept with `fx_missing` set (an error only if it is attributed).
 pub fn read(
     files: &[CsvText],
     tz: Tz,
-    default_currency: &str,
+    currency: &Currency<'_>,
     rejects: &mut Rejects,
 ) -> Result<(DataFrame, DataFrame, Vec<usize>), SourceError> {
     let mut out = Orders::default();
     let mut codes = Codes::default();
     let mut rows = Vec::new();
     for (rank, file) in files.iter().enumerate() {
-        rows.push(read_file(
-            file,
-            rank as u32,
-            tz,
-            default_currency,
-            rejects,
-            &mut out,
-            &mut codes,
-        )?);
+        rows.push(read_file(file, rank as u32, tz, currency, rejects, &mut out, &mut codes)?);
     }
     let [subtotal, total, discounts, refunds] = out.money;
-    let err = |source| SourceError::Csv {
-        path: Default::default(),
-        source,
-    };
+    let err = |source| SourceError::Csv { path: Default::default(), source };
     let orders = df!(
         "order_key" => out.keys,
         "name" => out.names,
@@ -74,15 +66,14 @@ pub fn read(
         "cancelled" => out.cancelled,
         "status" => out.statuses,
         "currency" => out.currencies,
-        "subtotal" => subtotal,
-        "total" => total,
-        "discounts" => discounts,
-        "refunds" => refunds,
+        "fx_missing" => out.fx_missing,
+        "subtotal_micros" => subtotal,
+        "total_micros" => total,
+        "discounts_micros" => discounts,
+        "refunds_micros" => refunds,
     )
     .map_err(err)?;
-    let codes =
-        df!("file" => codes.files, "row" => codes.rows, "pos" => codes.pos, "code" => codes.codes)
-            .map_err(err)?;
+    let codes = df!("file" => codes.files, "row" => codes.rows, "pos" => codes.pos, "code" => codes.codes).map_err(err)?;
     Ok((orders, codes, rows))
 }
 
@@ -90,7 +81,7 @@ fn read_file(
     file: &CsvText,
     rank: u32,
     tz: Tz,
-    default_currency: &str,
+    report_currency: &Currency<'_>,
     rejects: &mut Rejects,
     out: &mut Orders,
     codes: &mut Codes,
@@ -116,12 +107,7 @@ fn read_file(
 
     let mut wanted = vec![name_col.as_str(), created_col.as_str(), code_col.as_str()];
     wanted.extend(money_cols.iter().flatten().map(String::as_str));
-    wanted.extend(
-        [&id_col, &status_col, &currency_col, &cancelled_col]
-            .into_iter()
-            .flatten()
-            .map(String::as_str),
-    );
+    wanted.extend([&id_col, &status_col, &currency_col, &cancelled_col].into_iter().flatten().map(String::as_str));
     let df = file.read_columns(&wanted)?;
     let text = |name: &str| text_column(&df, name, &file.path);
     let opt_text = |name: &Option<String>| name.as_deref().map(text).transpose();
@@ -153,14 +139,25 @@ fn read_file(
                 continue;
             }
         };
-        let mut amounts = [0.0; 4];
+        let currency = match cell(currencies, i).to_uppercase() {
+            c if c.is_empty() => report_currency.code.to_string(),
+            c => c,
+        };
+        let rate = report_currency.rate(&currency);
+        let mut amounts = [0i64; 4];
         for (m, column) in money.iter().enumerate() {
             let raw = cell(*column, i);
             if raw.is_empty() && !MONEY[m].2 {
                 continue; // no discount or refund column value: nothing was discounted or refunded
             }
             match parse_decimal(raw, file.decimal) {
-                Ok(d) => amounts[m] = decimal_to_f64(d),
+                Ok(d) => match to_micros(d * rate.unwrap_or(Decimal::ZERO)) {
+                    Ok(v) => amounts[m] = v,
+                    Err(reason) => {
+                        rejects.handle(cell_error(file, i, money_cols[m].as_deref().unwrap_or(MONEY[m].0), raw, reason))?;
+                        continue 'rows;
+                    }
+                },
                 Err(reason) => {
                     let column = money_cols[m].as_deref().unwrap_or(MONEY[m].0);
                     rejects.handle(cell_error(file, i, column, raw, reason))?;
@@ -169,33 +166,20 @@ fn read_file(
             }
         }
         let id = cell(ids, i);
-        out.keys.push(if id.is_empty() {
-            name.to_string()
-        } else {
-            id.to_string()
-        });
+        out.keys.push(if id.is_empty() { name.to_string() } else { id.to_string() });
         out.names.push(name.to_string());
         out.files.push(rank);
         out.rows.push(i as u32);
         out.days.push(day);
         out.cancelled.push(!cell(cancels, i).is_empty());
         out.statuses.push(cell(statuses, i).to_lowercase());
-        let currency = cell(currencies, i).to_uppercase();
-        out.currencies.push(if currency.is_empty() {
-            default_currency.to_string()
-        } else {
-            currency
-        });
+        out.fx_missing.push(rate.is_none());
+        out.currencies.push(currency);
         for (m, a) in amounts.into_iter().enumerate() {
             out.money[m].push(a);
         }
         let cell_codes = code_cells.get(i).unwrap_or("");
-        for (pos, code) in cell_codes
-            .split(" + ")
-            .map(normalize_code)
-            .filter(|c| !c.is_empty())
-            .enumerate()
-        {
+        for (pos, code) in cell_codes.split(" + ").map(normalize_code).filter(|c| !c.is_empty()).enumerate() {
             codes.files.push(rank);
             codes.rows.push(i as u32);
             codes.pos.push(pos as u32);
@@ -208,4 +192,17 @@ fn read_file(
 /// The trimmed text of an optional column's cell; `""` for a missing column or null.
 fn cell(column: Option<&polars::prelude::StringChunked>, row: usize) -> &str {
     column.and_then(|c| c.get(row)).unwrap_or("").trim()
+}
+
+/// The report currency and the rates into it.
+pub struct Currency<'a> {
+    pub code: &'a str,
+    pub fx: &'a BTreeMap<String, Decimal>,
+}
+
+impl Currency<'_> {
+    /// Report-currency units per unit of `currency`, if known.
+    pub fn rate(&self, currency: &str) -> Option<Decimal> {
+        if currency == self.code { Some(Decimal::ONE) } else { self.fx.get(currency).copied() }
+    }
 }

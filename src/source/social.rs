@@ -7,46 +7,18 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 /// The post metrics, in canonical column order.
-pub const METRICS: [&str; 7] = [
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "reach",
-    "impressions",
-    "views",
-];
+pub const METRICS: [&str; 7] = ["likes", "comments", "shares", "saves", "reach", "impressions", "views"];
 
-fn platform_cell(
-    file: &CsvText,
-    row: usize,
-    column: &str,
-    raw: &str,
-) -> Result<Platform, SourceError> {
-    Platform::parse(raw).ok_or_else(|| {
-        cell_error(
-            file,
-            row,
-            column,
-            raw,
-            ValueError("is not one of instagram, tiktok, youtube"),
-        )
-    })
+fn platform_cell(file: &CsvText, row: usize, column: &str, raw: &str) -> Result<Platform, SourceError> {
+    Platform::parse(raw).ok_or_else(|| cell_error(file, row, column, raw, ValueError("is not one of instagram, tiktok, youtube")))
 }
 
 fn frame_error(source: PolarsError) -> SourceError {
-    SourceError::Csv {
-        path: Default::default(),
-        source,
-    }
+    SourceError::Csv { path: Default::default(), source }
 }
 
 /// Reads post files; `posted_at` is assigned to its day in `tz`.
-pub fn read_posts(
-    files: &[CsvText],
-    tz: Tz,
-    rejects: &mut Rejects,
-) -> Result<(DataFrame, Vec<usize>), SourceError> {
+pub fn read_posts(files: &[CsvText], tz: Tz, rejects: &mut Rejects) -> Result<(DataFrame, Vec<usize>), SourceError> {
     let mut platforms = Vec::new();
     let mut handles = Vec::new();
     let mut post_ids = Vec::new();
@@ -58,29 +30,13 @@ pub fn read_posts(
         let handle_col = file.require_column(&["handle"])?.to_string();
         let id_col = file.require_column(&["post_id"])?.to_string();
         let at_col = file.require_column(&["posted_at"])?.to_string();
-        let metric_cols: Vec<Option<String>> = METRICS
-            .iter()
-            .map(|m| file.find_column(&[m]).map(str::to_string))
-            .collect();
-        let mut wanted = vec![
-            platform_col.as_str(),
-            handle_col.as_str(),
-            id_col.as_str(),
-            at_col.as_str(),
-        ];
+        let metric_cols: Vec<Option<String>> = METRICS.iter().map(|m| file.find_column(&[m]).map(str::to_string)).collect();
+        let mut wanted = vec![platform_col.as_str(), handle_col.as_str(), id_col.as_str(), at_col.as_str()];
         wanted.extend(metric_cols.iter().flatten().map(String::as_str));
         let df = file.read_columns(&wanted)?;
         let get = |name: &str| text_column(&df, name, &file.path);
-        let (p, h, id, at) = (
-            get(&platform_col)?,
-            get(&handle_col)?,
-            get(&id_col)?,
-            get(&at_col)?,
-        );
-        let metric_data: Vec<_> = metric_cols
-            .iter()
-            .map(|c| c.as_deref().map(get).transpose())
-            .collect::<Result<_, _>>()?;
+        let (p, h, id, at) = (get(&platform_col)?, get(&handle_col)?, get(&id_col)?, get(&at_col)?);
+        let metric_data: Vec<_> = metric_cols.iter().map(|c| c.as_deref().map(get).transpose()).collect::<Result<_, _>>()?;
         rows.push(df.height());
         'rows: for i in 0..df.height() {
             let raw_platform = p.get(i).unwrap_or("");
@@ -142,10 +98,7 @@ pub fn read_posts(
 }
 
 /// Reads follower snapshot files.
-pub fn read_followers(
-    files: &[CsvText],
-    rejects: &mut Rejects,
-) -> Result<(DataFrame, Vec<usize>), SourceError> {
+pub fn read_followers(files: &[CsvText], rejects: &mut Rejects) -> Result<(DataFrame, Vec<usize>), SourceError> {
     let mut platforms = Vec::new();
     let mut handles = Vec::new();
     let mut days = Vec::new();
@@ -158,12 +111,7 @@ pub fn read_followers(
         let count_col = file.require_column(&["followers"])?.to_string();
         let df = file.read_columns(&[&platform_col, &handle_col, &date_col, &count_col])?;
         let get = |name: &str| text_column(&df, name, &file.path);
-        let (p, h, d, c) = (
-            get(&platform_col)?,
-            get(&handle_col)?,
-            get(&date_col)?,
-            get(&count_col)?,
-        );
+        let (p, h, d, c) = (get(&platform_col)?, get(&handle_col)?, get(&date_col)?, get(&count_col)?);
         rows.push(df.height());
         for i in 0..df.height() {
             let raw_platform = p.get(i).unwrap_or("");
@@ -196,8 +144,6 @@ pub fn read_followers(
             counts.push(count);
         }
     }
-    let df =
-        df!("platform" => platforms, "handle" => handles, "day" => days, "followers" => counts)
-            .map_err(frame_error)?;
+    let df = df!("platform" => platforms, "handle" => handles, "day" => days, "followers" => counts).map_err(frame_error)?;
     Ok((df, rows))
 }

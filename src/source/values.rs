@@ -22,12 +22,8 @@ pub struct ValueError(pub &'static str);
 
 /// Parses an amount exactly from its decimal string.
 pub fn parse_decimal(raw: &str, style: DecimalStyle) -> Result<Decimal, ValueError> {
-    let cleaned: String = raw
-        .trim()
-        .trim_start_matches('\'')
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
-        .collect();
+    let cleaned: String =
+        raw.trim().trim_start_matches('\'').chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}')).collect();
     if cleaned.is_empty() {
         return Err(ValueError("is empty"));
     }
@@ -35,11 +31,7 @@ pub fn parse_decimal(raw: &str, style: DecimalStyle) -> Result<Decimal, ValueErr
         Some(rest) => ("-", rest),
         None => ("", cleaned.strip_prefix('+').unwrap_or(&cleaned)),
     };
-    if !digits
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-        || !digits.starts_with(|c: char| c.is_ascii_digit())
-    {
+    if !digits.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') || !digits.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(ValueError("is not a number"));
     }
     let normal = normalise_separators(digits, style)?;
@@ -58,11 +50,7 @@ fn normalise_separators(digits: &str, style: DecimalStyle) -> Result<String, Val
             let sep = if commas == 1 { ',' } else { '.' };
             let is_default = (sep == ',') == (style == DecimalStyle::Comma);
             let after = digits.rsplit(sep).next().unwrap_or("");
-            if !is_default && after.len() == 3 {
-                (None, Some(sep))
-            } else {
-                (Some(sep), None)
-            }
+            if !is_default && after.len() == 3 { (None, Some(sep)) } else { (Some(sep), None) }
         }
         _ => {
             let last_comma = digits.rfind(',').unwrap_or(0);
@@ -90,9 +78,7 @@ fn normalise_separators(digits: &str, style: DecimalStyle) -> Result<String, Val
     let int_digits = match thousands {
         Some(sep) => {
             let groups: Vec<&str> = int_part.split(sep).collect();
-            let well_formed = groups.len() > 1
-                && (1..=3).contains(&groups[0].len())
-                && groups[1..].iter().all(|g| g.len() == 3);
+            let well_formed = groups.len() > 1 && (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
             if !well_formed {
                 return Err(ValueError("has misplaced thousands separators"));
             }
@@ -107,6 +93,16 @@ fn normalise_separators(digits: &str, style: DecimalStyle) -> Result<String, Val
         Some(f) => format!("{int_digits}.{f}"),
         None => int_digits,
     })
+}
+
+/// Money is kept as whole millionths of a currency unit (exact for up to six decimals, which
+/// covers every shop currency; a converted amount with more is rounded half to even).
+pub const MICROS: i64 = 1_000_000;
+
+/// An exact amount in millionths.
+pub fn to_micros(amount: Decimal) -> Result<i64, ValueError> {
+    let scaled = (amount * Decimal::from(MICROS)).round_dp(0);
+    i64::try_from(scaled).map_err(|_| ValueError("is too large"))
 }
 
 /// Parses a whole, non-negative count such as likes or followers (`1.234` in a European file).
@@ -126,13 +122,16 @@ pub fn parse_count(raw: &str, style: DecimalStyle) -> Result<i64, ValueError> {
 pub fn parse_date(raw: &str) -> Result<NaiveDate, ValueError> {
     let s = raw.trim();
     let day_part = s.split([' ', 'T']).next().unwrap_or(s);
+    let parts: Vec<&str> = day_part.split(['-', '.', '/']).collect();
+    let four_digit_year = parts.len() == 3 && (parts[0].len() == 4 || parts[2].len() == 4);
+    if !four_digit_year {
+        return Err(ValueError("is not a date (expected YYYY-MM-DD or DD-MM-YYYY)"));
+    }
     const FORMATS: [&str; 4] = ["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"];
     FORMATS
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(day_part, f).ok())
-        .ok_or(ValueError(
-            "is not a date (expected YYYY-MM-DD or DD-MM-YYYY)",
-        ))
+        .ok_or(ValueError("is not a date (expected YYYY-MM-DD or DD-MM-YYYY)"))
 }
 
 /// A point in time as written in an export, or a bare day.
@@ -158,14 +157,8 @@ impl Stamp {
     pub fn instant_in(self, tz: Tz) -> Option<DateTime<FixedOffset>> {
         match self {
             Stamp::Instant(t) => Some(t),
-            Stamp::Local(t) => tz
-                .from_local_datetime(&t)
-                .earliest()
-                .map(|t| t.fixed_offset()),
-            Stamp::Day(d) => tz
-                .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-                .earliest()
-                .map(|t| t.fixed_offset()),
+            Stamp::Local(t) => tz.from_local_datetime(&t).earliest().map(|t| t.fixed_offset()),
+            Stamp::Day(d) => tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.fixed_offset()),
         }
     }
 }
@@ -177,33 +170,16 @@ pub fn parse_stamp(raw: &str) -> Result<Stamp, ValueError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(Stamp::Instant(t));
     }
-    const WITH_OFFSET: [&str; 4] = [
-        "%Y-%m-%d %H:%M:%S %z",
-        "%Y-%m-%dT%H:%M:%S%z",
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-        "%Y-%m-%d %H:%M:%S%z",
-    ];
-    if let Some(t) = WITH_OFFSET
-        .iter()
-        .find_map(|f| DateTime::parse_from_str(s, f).ok())
-    {
+    const WITH_OFFSET: [&str; 4] =
+        ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z"];
+    if let Some(t) = WITH_OFFSET.iter().find_map(|f| DateTime::parse_from_str(s, f).ok()) {
         return Ok(Stamp::Instant(t));
     }
-    const NAIVE: [&str; 4] = [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ];
-    if let Some(t) = NAIVE
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-    {
+    const NAIVE: [&str; 4] = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
+    if let Some(t) = NAIVE.iter().find_map(|f| NaiveDateTime::parse_from_str(s, f).ok()) {
         return Ok(Stamp::Local(t));
     }
-    parse_date(s).map(Stamp::Day).map_err(|_| {
-        ValueError("is not a timestamp (expected RFC 3339 or YYYY-MM-DD HH:MM:SS +HHMM)")
-    })
+    parse_date(s).map(Stamp::Day).map_err(|_| ValueError("is not a timestamp (expected RFC 3339 or YYYY-MM-DD HH:MM:SS +HHMM)"))
 }
 
 #[cfg(test)]
@@ -254,13 +230,7 @@ mod tests {
     #[test]
     fn dates_iso_and_day_first() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
-        for s in [
-            "2026-11-03",
-            "03-11-2026",
-            "03.11.2026",
-            "03/11/2026",
-            " 2026-11-03 00:00:00 ",
-        ] {
+        for s in ["2026-11-03", "03-11-2026", "03.11.2026", "03/11/2026", " 2026-11-03 00:00:00 "] {
             assert_eq!(parse_date(s), Ok(d), "{s}");
         }
         assert!(parse_date("2026-13-03").is_err());

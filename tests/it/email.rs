@@ -41,60 +41,30 @@ fn smtp_server_receives_both_parts_and_attachments_once() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config_with(
         dir.path(),
-        &format!(
-            "[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"",
-            server.port
-        ),
+        &format!("[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"", server.port),
     );
     let run = || tierwise(&["run", "--config", cfg.to_str().unwrap()]);
     let first = run();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let second = run();
-    assert!(
-        second.status.success(),
-        "{}",
-        String::from_utf8_lossy(&second.stderr)
-    );
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
     assert!(String::from_utf8_lossy(&second.stderr).contains("already emailed"));
 
     let received = server.received();
-    assert_eq!(
-        received.len(),
-        1,
-        "one email per period, however often run (maildir {})",
-        server.maildir().display()
-    );
-    let msg = MessageParser::default()
-        .parse(&received[0])
-        .expect("parsable email");
+    assert_eq!(received.len(), 1, "one email per period, however often run (maildir {})", server.maildir().display());
+    let msg = MessageParser::default().parse(&received[0]).expect("parsable email");
     assert_eq!(msg.subject(), Some("Uge-rapport 2026-W43 (gotchas)"));
     let rcpt = msg.header_raw("X-RcptTo").unwrap_or_default();
-    for who in [
-        "marketing@example.com",
-        "mette@example.com",
-        "boss@example.com",
-    ] {
+    for who in ["marketing@example.com", "mette@example.com", "boss@example.com"] {
         assert!(rcpt.contains(who), "{who} not in envelope: {rcpt}");
     }
     let text = msg.body_text(0).expect("plain-text part");
-    assert!(
-        text.contains("HEADLINE") && text.contains("Revenue"),
-        "{text}"
-    );
+    assert!(text.contains("HEADLINE") && text.contains("Revenue"), "{text}");
     let html = msg.body_html(0).expect("HTML part");
     assert!(html.contains("Anna Østergaard") && !html.contains("<script"));
     let attachments: Vec<(String, String)> = msg
         .attachments()
-        .map(|a| {
-            (
-                a.attachment_name().unwrap_or("").to_string(),
-                String::from_utf8_lossy(a.contents()).into_owned(),
-            )
-        })
+        .map(|a| (a.attachment_name().unwrap_or("").to_string(), String::from_utf8_lossy(a.contents()).into_owned()))
         .collect();
     let names: Vec<&str> = attachments.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["influencers.csv", "tiers.csv"]);
@@ -106,29 +76,15 @@ fn smtp_server_receives_both_parts_and_attachments_once() {
 fn file_outbox_gets_one_eml_and_force_sends_again() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = dir.path().join("outbox");
-    let cfg = config_with(
-        dir.path(),
-        &format!(
-            "[email]\ntransport = \"file\"\noutbox = \"{}\"",
-            outbox.display()
-        ),
-    );
+    let cfg = config_with(dir.path(), &format!("[email]\ntransport = \"file\"\noutbox = \"{}\"", outbox.display()));
     let cfg = cfg.to_str().unwrap();
     for _ in 0..2 {
         assert!(tierwise(&["run", "--config", cfg]).status.success());
     }
     let count = || std::fs::read_dir(&outbox).unwrap().count();
     assert_eq!(count(), 1);
-    assert!(
-        tierwise(&["run", "--config", cfg, "--force"])
-            .status
-            .success()
-    );
+    assert!(tierwise(&["run", "--config", cfg, "--force"]).status.success());
     assert_eq!(count(), 2);
-    assert!(
-        tierwise(&["run", "--config", cfg, "--no-email", "--period", "2026-W44"])
-            .status
-            .success()
-    );
+    assert!(tierwise(&["run", "--config", cfg, "--no-email", "--period", "2026-W44"]).status.success());
     assert_eq!(count(), 2);
 }

@@ -3,11 +3,8 @@
 
 use crate::support::*;
 
-fn gotchas() -> (
-    tempfile::TempDir,
-    Vec<std::collections::HashMap<String, String>>,
-    Vec<std::collections::HashMap<String, String>>,
-) {
+fn gotchas() -> (tempfile::TempDir, Vec<std::collections::HashMap<String, String>>, Vec<std::collections::HashMap<String, String>>)
+{
     let out = run_report(&fixture("cases/gotchas/tierwise.toml"), &[]);
     let inf = read_csv(&out.path().join("influencers.csv"));
     let tiers = read_csv(&out.path().join("tiers.csv"));
@@ -92,21 +89,9 @@ fn tiers_are_ratios_of_sums_in_scheme_order() {
     assert_num(total, "followers", Some(150000.0));
     assert_num(total, "revenue", Some(3341.4));
     assert_num(total, "cost", Some(19006.95));
-    assert_num(
-        total,
-        "roi_pct",
-        Some((3341.4 - 19006.95) / 19006.95 * 100.0),
-    );
-    assert_num(
-        total,
-        "engagement_rate",
-        Some((6860.0 + 2670.0) / (46500.0 + 240000.0)),
-    );
-    assert_num(
-        total,
-        "median_engagement_rate",
-        Some((6860.0 / 46500.0 + 2670.0 / 240000.0) / 2.0),
-    );
+    assert_num(total, "roi_pct", Some((3341.4 - 19006.95) / 19006.95 * 100.0));
+    assert_num(total, "engagement_rate", Some((6860.0 + 2670.0) / (46500.0 + 240000.0)));
+    assert_num(total, "median_engagement_rate", Some((6860.0 / 46500.0 + 2670.0 / 240000.0) / 2.0));
     assert_num(total, "return_rate", Some(3.0 / 8.0));
 }
 
@@ -114,19 +99,13 @@ fn tiers_are_ratios_of_sums_in_scheme_order() {
 fn data_quality_is_counted() {
     let (out, _, _) = gotchas();
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
     let dq = &summary["data_quality"];
     assert_eq!(dq["attribution_conflicts"], 1);
     assert_eq!(dq["posts_without_followers"], 1);
     assert_eq!(dq["unowned_accounts"], 1);
     assert_eq!(dq["metrics_missing"]["saves"], 3);
-    let codes: Vec<&str> = dq["unmatched_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = dq["unmatched_codes"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["CUSTOM DISCOUNT", "SELLER DISCOUNT", "UNKNOWN5"]);
     assert_eq!(summary["period"]["label"], "2026-W43");
     assert_eq!(summary["inputs"].as_array().unwrap().len(), 6);

@@ -16,31 +16,16 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// Runs `tierwise` with `args`; the child never inherits an SMTP password.
 pub fn tierwise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tierwise"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("tierwise starts")
+    Command::new(env!("CARGO_BIN_EXE_tierwise")).args(args).env_remove("RUST_LOG").output().expect("tierwise starts")
 }
 
 /// Runs `tierwise run --no-email` for `config` into a fresh folder; panics with stderr on failure.
 pub fn run_report(config: &Path, extra: &[&str]) -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("temp dir");
-    let mut args = vec![
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "--no-email",
-    ];
+    let mut args = vec!["run", "--config", config.to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--no-email"];
     args.extend_from_slice(extra);
     let output = tierwise(&args);
-    assert!(
-        output.status.success(),
-        "tierwise failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "tierwise failed: {}", String::from_utf8_lossy(&output.stderr));
     out
 }
 
@@ -49,9 +34,7 @@ pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
     let header: Vec<String> = split(lines.next().unwrap_or(""));
-    lines
-        .map(|l| header.iter().cloned().zip(split(l)).collect())
-        .collect()
+    lines.map(|l| header.iter().cloned().zip(split(l)).collect()).collect()
 }
 
 fn split(line: &str) -> Vec<String> {
@@ -73,14 +56,8 @@ fn split(line: &str) -> Vec<String> {
 }
 
 /// The row whose `key` column equals `value`.
-pub fn row<'a>(
-    rows: &'a [HashMap<String, String>],
-    key: &str,
-    value: &str,
-) -> &'a HashMap<String, String> {
-    rows.iter()
-        .find(|r| r[key] == value)
-        .unwrap_or_else(|| panic!("no row with {key} = {value}"))
+pub fn row<'a>(rows: &'a [HashMap<String, String>], key: &str, value: &str) -> &'a HashMap<String, String> {
+    rows.iter().find(|r| r[key] == value).unwrap_or_else(|| panic!("no row with {key} = {value}"))
 }
 
 /// Asserts a numeric cell within 1e-12 relative (or both empty).
@@ -90,9 +67,7 @@ pub fn assert_num(row: &HashMap<String, String>, column: &str, expected: Option<
     match expected {
         None => assert_eq!(cell, "", "{column} should be empty"),
         Some(e) => {
-            let got: f64 = cell
-                .parse()
-                .unwrap_or_else(|_| panic!("{column} = {cell:?} is not a number"));
+            let got: f64 = cell.parse().unwrap_or_else(|_| panic!("{column} = {cell:?} is not a number"));
             let tol = 1e-12 * e.abs().max(1.0);
             assert!((got - e).abs() <= tol, "{column}: got {got}, expected {e}");
         }

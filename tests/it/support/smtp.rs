@@ -12,11 +12,7 @@ fn python_path() -> &'static str {
     static PATH: OnceLock<String> = OnceLock::new();
     PATH.get_or_init(|| {
         let importable = |pp: &str| {
-            Command::new("python3")
-                .args(["-c", "import aiosmtpd"])
-                .env("PYTHONPATH", pp)
-                .status()
-                .is_ok_and(|s| s.success())
+            Command::new("python3").args(["-c", "import aiosmtpd"]).env("PYTHONPATH", pp).status().is_ok_and(|s| s.success())
         };
         if importable("") {
             return String::new();
@@ -37,10 +33,7 @@ fn python_path() -> &'static str {
                 ])
                 .status()
                 .expect("python3 runs");
-            assert!(
-                status.success(),
-                "could not install aiosmtpd for the SMTP tests"
-            );
+            assert!(status.success(), "could not install aiosmtpd for the SMTP tests");
         }
         dir_text
     })
@@ -58,20 +51,9 @@ impl SmtpServer {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let maildir = dir.path().join("Maildir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
             .env("PYTHONPATH", python_path())
             .stdout(Stdio::null())
@@ -80,31 +62,19 @@ impl SmtpServer {
             .expect("aiosmtpd starts");
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "aiosmtpd did not listen on {port}"
-            );
+            assert!(Instant::now() < deadline, "aiosmtpd did not listen on {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self {
-            child,
-            port,
-            maildir,
-            _dir: dir,
-        }
+        Self { child, port, maildir, _dir: dir }
     }
 
     /// Every message the server accepted, as raw RFC 822 bytes.
     pub fn received(&self) -> Vec<Vec<u8>> {
         let new = self.maildir.join("new");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&new)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(&new).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
         files.sort();
-        files
-            .iter()
-            .map(|p| std::fs::read(p).expect("message readable"))
-            .collect()
+        files.iter().map(|p| std::fs::read(p).expect("message readable")).collect()
     }
 
     pub fn maildir(&self) -> &Path {
