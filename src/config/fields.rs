@@ -10,22 +10,36 @@ use toml::de::{DeTable, DeValue};
 #[derive(Debug, Default)]
 pub struct Problems {
     source: String,
-    pub list: Vec<String>,
+    found: Vec<(usize, usize, String)>,
 }
 
 impl Problems {
     pub fn new(source: &str) -> Self {
-        Self { source: source.to_string(), list: Vec::new() }
+        Self { source: source.to_string(), found: Vec::new() }
     }
 
     /// Records `message` at the start of `span`.
     pub fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
         let (line, column) = line_col(&self.source, span.start);
-        self.list.push(format!("line {line}, column {column}: {}", message.into()));
+        self.found.push((line, column, message.into()));
     }
 
+    /// Records a problem that has no single place.
     pub fn plain(&mut self, message: impl Into<String>) {
-        self.list.push(message.into());
+        self.found.push((usize::MAX, 0, message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    /// The problems in file order, each starting with its line and column.
+    pub fn into_list(mut self) -> Vec<String> {
+        self.found.sort_by_key(|(line, column, _)| (*line, *column));
+        self.found
+            .into_iter()
+            .map(|(line, column, m)| if line == usize::MAX { m } else { format!("line {line}, column {column}: {m}") })
+            .collect()
     }
 }
 

@@ -23,7 +23,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 Some(span) => p.at(span, e.message().to_string()),
                 None => p.plain(e.message().to_string()),
             }
-            return Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.list });
+            return Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.into_list() });
         }
     };
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -48,9 +48,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         None => Some(EmailTransport::File { outbox: base.join("out/outbox") }),
     };
     root.finish(&mut p);
-    match (p.list.is_empty(), email) {
+    match (p.is_empty(), email) {
         (true, Some(email)) => Ok(Config { path: path.to_path_buf(), base, reports, email }),
-        _ => Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.list }),
+        _ => Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.into_list() }),
     }
 }
 
@@ -64,7 +64,7 @@ fn report(
     let mut f = Fields::new(table, span, format!("report[{index}]"));
     let name = f.required("name", p);
     if let Some(n) = &name {
-        f.path = format!("report `{}`", n.get_ref());
+        f.path = format!("report[{}]", n.get_ref());
         if n.get_ref().trim().is_empty() || n.get_ref().contains(['\r', '\n', '/', '\\']) {
             p.at(n.span(), "`name` must be non-empty, on one line, without slashes");
         }
