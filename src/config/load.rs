@@ -220,16 +220,16 @@ fn report_email(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<ReportEmail> 
         p.at(f.span.clone(), format!("`{}.to` is missing", f.path));
     }
     let from = f.required("from", p);
-    if let Some(a) = &from {
-        if a.get_ref().contains(['\r', '\n']) || a.get_ref().parse::<lettre::message::Mailbox>().is_err() {
-            p.at(a.span(), format!("{:?} is not an email address", a.get_ref()));
-        }
+    if let Some(a) = &from
+        && (a.get_ref().contains(['\r', '\n']) || a.get_ref().parse::<lettre::message::Mailbox>().is_err())
+    {
+        p.at(a.span(), format!("{:?} is not an email address", a.get_ref()));
     }
     let subject = f.string("subject", p);
-    if let Some(s) = &subject {
-        if s.get_ref().contains(['\r', '\n']) {
-            p.at(s.span(), "`subject` must be on one line");
-        }
+    if let Some(s) = &subject
+        && s.get_ref().contains(['\r', '\n'])
+    {
+        p.at(s.span(), "`subject` must be on one line");
     }
     f.finish(p);
     Some(ReportEmail { to, cc, from: from?.into_inner(), subject: subject.map(Spanned::into_inner) })
@@ -277,7 +277,7 @@ fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Ema
                 Some(n) => u16::try_from(*n.get_ref()).map_err(|_| p.at(n.span(), "`email.port` must be 1-65535")).ok(),
                 None => Some(default_port),
             };
-            let username = env_ref(&mut f, "username", p).or_else(|| None);
+            let username = env_ref(&mut f, "username", p);
             let password = env_ref(&mut f, "password", p);
             Some(EmailTransport::Smtp { host: host?, port: port?, security: security?, username, password })
         }

@@ -170,11 +170,14 @@ pub struct Post {
 
 /// Engagement rate by tier, from the founding documents.
 fn tier_rate(followers: i64) -> f64 {
-    match followers {
-        ..1_000 => 0.09,
-        ..20_000 => 0.07,
-        ..100_000 => 0.03,
-        _ => 0.015,
+    if followers < 1_000 {
+        0.09
+    } else if followers < 20_000 {
+        0.07
+    } else if followers < 100_000 {
+        0.03
+    } else {
+        0.015
     }
 }
 
@@ -227,7 +230,7 @@ pub fn write_posts(
                         comments + shares
                     ),
                 };
-                if seq % 23 == 0 {
+                if seq.is_multiple_of(23) {
                     lines.push(line.replace(&format!(",{likes},"), &format!(",{},", likes * 9 / 10))); // an earlier export of the same post
                 }
                 lines.push(line);
@@ -240,17 +243,9 @@ pub fn write_posts(
     Ok(posts)
 }
 
+/// An amount as a Danish spreadsheet writes it: `1.234,50`.
 fn money_comma(v: f64) -> String {
-    let cents = (v * 100.0).round() as i64;
-    let int = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped},{:02}", cents % 100)
+    crate::report::format::Fmt { locale: crate::report::format::Locale::Da, currency: "DKK".into() }.number(v, 2)
 }
 
 pub fn write_costs(

@@ -67,8 +67,7 @@ impl CsvText {
         let mut line = 1usize;
         let mut in_quotes = false;
         let target = row + 1;
-        let mut iter = self.text.iter().peekable();
-        while let Some(&b) = iter.next() {
+        for &b in &self.text {
             match b {
                 b'"' => in_quotes = !in_quotes,
                 b'\n' => {

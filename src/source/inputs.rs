@@ -69,10 +69,10 @@ fn unowned(roster: &super::Roster, frames: &[&DataFrame]) -> PolarsResult<Vec<(P
         let platforms = df.column("platform")?.str()?;
         let handles = df.column("handle")?.str()?;
         for (p, h) in platforms.iter().zip(handles.iter()) {
-            if let (Some(p), Some(h)) = (p.and_then(Platform::parse), h) {
-                if !owned.contains(&(p, h)) {
-                    out.insert((p, h.to_string()));
-                }
+            if let (Some(p), Some(h)) = (p.and_then(Platform::parse), h)
+                && !owned.contains(&(p, h))
+            {
+                out.insert((p, h.to_string()));
             }
         }
     }

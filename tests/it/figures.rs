@@ -3,8 +3,7 @@
 
 use crate::support::*;
 
-fn gotchas() -> (tempfile::TempDir, Vec<std::collections::HashMap<String, String>>, Vec<std::collections::HashMap<String, String>>)
-{
+fn gotchas() -> (tempfile::TempDir, Rows, Rows) {
     let out = run_report(&fixture("cases/gotchas/tierwise.toml"), &[]);
     let inf = read_csv(&out.path().join("influencers.csv"));
     let tiers = read_csv(&out.path().join("tiers.csv"));

@@ -29,8 +29,11 @@ pub fn run_report(config: &Path, extra: &[&str]) -> tempfile::TempDir {
     out
 }
 
+/// CSV rows keyed by column name.
+pub type Rows = Vec<HashMap<String, String>>;
+
 /// A CSV output as rows keyed by column name.
-pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+pub fn read_csv(path: &Path) -> Rows {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
     let header: Vec<String> = split(lines.next().unwrap_or(""));
