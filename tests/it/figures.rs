@@ -109,3 +109,22 @@ fn data_quality_is_counted() {
     assert_eq!(summary["period"]["label"], "2026-W43");
     assert_eq!(summary["inputs"].as_array().unwrap().len(), 6);
 }
+
+#[test]
+fn the_week_after_the_dst_change_takes_the_orders_after_midnight() {
+    // W44 starts 2026-10-26 00:00 +0100: #1010 (00:00:10 +0100) is in it, #1009 (23:59 +0100
+    // the day before) is not. The previous period of W44 is W43, whose totals must equal the
+    // W43 run's own.
+    let out = run_report(&fixture("cases/gotchas/tierwise.toml"), &["--period", "2026-W44"]);
+    let inf = read_csv(&out.path().join("influencers.csv"));
+    let anna = row(&inf, "influencer_id", "anna");
+    assert_num(anna, "orders", Some(1.0));
+    assert_num(anna, "revenue", Some(100.0));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["previous_period"]["label"], "2026-W43");
+    assert_eq!(summary["previous_totals"]["revenue"], 3341.4);
+    assert_eq!(summary["previous_totals"]["orders"], 8);
+    // anna's instagram snapshot of 10-30 (17 000) now counts; tiktok stays 30 000
+    assert_eq!(anna["followers"], "30000");
+}

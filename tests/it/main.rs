@@ -4,4 +4,7 @@ mod bad_input;
 mod config;
 mod email;
 mod figures;
+mod properties;
+mod report;
 mod support;
+mod worked_cases;
