@@ -114,6 +114,7 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
         previous,
         inputs: inputs.files,
         rejected: inputs.rejected,
+        unassigned_costs: inputs.unassigned_costs,
         unowned,
         orders_as_of,
     })

@@ -66,6 +66,7 @@ pub struct Quality {
     pub unmatched_codes: Vec<UnmatchedCode>,
     pub posts_without_followers: usize,
     pub unowned_accounts: usize,
+    pub cost_rows_not_in_roster: usize,
     pub metrics_missing: BTreeMap<String, usize>,
 }
 

@@ -61,6 +61,7 @@ pub fn compute(inputs: &Inputs, setup: &Setup<'_>, period: Period) -> Result<Fig
     quality.unmatched_codes = attribution.unmatched;
     quality.unowned_accounts = inputs.unowned_accounts.len();
     quality.rows_rejected = inputs.rejected.len();
+    quality.cost_rows_not_in_roster = inputs.unassigned_costs.len();
     let codes = money::code_use(attributed, attribution.winners.lazy())?;
     let mut figures = Figures::from_frames(&influencers, &tiers, &total, setup.tiers)?;
     figures.quality = quality;

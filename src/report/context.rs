@@ -85,6 +85,7 @@ pub struct QualityView {
     pub unmatched_codes: Vec<CodeView>,
     pub posts_without_followers: usize,
     pub unowned_accounts: Vec<String>,
+    pub unassigned_costs: Vec<String>,
     pub metrics_missing: Vec<(String, usize)>,
     pub refunds_as_of: String,
     pub clean: bool,
@@ -277,6 +278,7 @@ pub fn build(data: &RunData<'_>, fmt: &Fmt) -> ReportContext {
             .collect(),
         posts_without_followers: q.posts_without_followers,
         unowned_accounts: data.unowned.clone(),
+        unassigned_costs: data.unassigned_costs.clone(),
         metrics_missing: q.metrics_missing.iter().filter(|(_, n)| **n > 0).map(|(m, n)| (m.clone(), *n)).collect(),
         refunds_as_of: data.orders_as_of.clone(),
         clean: q.rows_rejected == 0
@@ -284,6 +286,7 @@ pub fn build(data: &RunData<'_>, fmt: &Fmt) -> ReportContext {
             && q.unmatched_codes.is_empty()
             && q.posts_without_followers == 0
             && q.unowned_accounts == 0
+            && q.cost_rows_not_in_roster == 0
             && q.metrics_missing.values().all(|n| *n == 0),
     };
     ReportContext {

@@ -24,6 +24,8 @@ pub struct RunData<'a> {
     pub inputs: Vec<InputFile>,
     /// Rows skipped under `on_bad_row = "skip"`, with their file, line and reason.
     pub rejected: Vec<String>,
+    /// Cost rows whose influencer is not in the roster, with file and line.
+    pub unassigned_costs: Vec<String>,
     /// `platform:handle` of accounts in the stats that no roster influencer owns.
     pub unowned: Vec<String>,
     /// When the order exports were written (their modification times), for "refunds as of".

@@ -17,8 +17,15 @@ struct Columns {
 }
 
 /// Reads cost files into the canonical costs frame; every `influencer_id` must be in the roster.
-pub fn read(files: &[CsvText], roster: &Roster, rejects: &mut Rejects) -> Result<(DataFrame, Vec<usize>), SourceError> {
+/// Cost rows of influencers missing from the roster are not counted; they are returned as
+/// messages for the data-quality section.
+pub fn read(
+    files: &[CsvText],
+    roster: &Roster,
+    rejects: &mut Rejects,
+) -> Result<(DataFrame, Vec<usize>, Vec<String>), SourceError> {
     let known: HashSet<&str> = roster.influencers.iter().map(|i| i.id.as_str()).collect();
+    let mut unassigned = Vec::new();
     let mut out = Columns::default();
     let mut rows = Vec::new();
     for file in files {
@@ -37,7 +44,10 @@ pub fn read(files: &[CsvText], roster: &Roster, rejects: &mut Rejects) -> Result
         for i in 0..df.height() {
             let id = ids.get(i).unwrap_or("").trim();
             if !known.contains(id) {
-                rejects.handle(row_error(file, i, format!("`influencer_id` {id:?} is not in the roster")))?;
+                // Read but not counted: usually a roster omission, so it is listed, not fatal.
+                unassigned.push(
+                    row_error(file, i, format!("cost row for `influencer_id` {id:?}, who is not in the roster")).to_string(),
+                );
                 continue;
             }
             let raw_date = dates.get(i).unwrap_or("");
@@ -82,7 +92,7 @@ pub fn read(files: &[CsvText], roster: &Roster, rejects: &mut Rejects) -> Result
         "kind" => out.kinds,
     )
     .map_err(|source| SourceError::Csv { path: Default::default(), source })?;
-    Ok((df, rows))
+    Ok((df, rows, unassigned))
 }
 
 /// The nearest f64 to an exact decimal (the decimal's own text, parsed by the standard library).

@@ -189,3 +189,32 @@ mod tests {
         assert!(t.require_column(&["Total"]).is_err());
     }
 }
+
+#[cfg(test)]
+mod edge_tests {
+    use super::*;
+
+    fn load(bytes: &[u8]) -> CsvText {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.csv");
+        std::fs::write(&p, bytes).unwrap();
+        CsvText::load(&p).unwrap()
+    }
+
+    #[test]
+    fn crlf_short_rows_and_quoted_empties() {
+        let t = load(b"Name,Total,Notes\r\n#1,\"\",\"a \"\"quoted\"\"\r\nline\"\r\n#2,5.00\r\n#3,7.00,x\r\n");
+        assert_eq!(t.header, ["Name", "Total", "Notes"]);
+        let df = t.read_columns(&["Name", "Total", "Notes"]).unwrap();
+        assert_eq!(df.height(), 3);
+        let names = df.column("Name").unwrap().str().unwrap();
+        let totals = df.column("Total").unwrap().str().unwrap();
+        let notes = df.column("Notes").unwrap().str().unwrap();
+        assert_eq!(names.get(2), Some("#3"));
+        assert_eq!(totals.get(0).unwrap_or(""), "");
+        assert_eq!(totals.get(1), Some("5.00"));
+        assert_eq!(notes.get(0), Some("a \"quoted\"\r\nline"));
+        assert_eq!(notes.get(1).unwrap_or(""), "");
+        assert_eq!(t.line_of_row(2), 5);
+    }
+}

@@ -25,7 +25,7 @@ pub fn load(report: &ReportConfig, base: &Path) -> Result<Inputs, SourceError> {
     listed.push(input_file(&roster_file, roster_rows, base));
 
     let cost_files = load_all(&cfg.costs, base)?;
-    let (costs, rows) = costs::read(&cost_files, &roster, &mut rejects)?;
+    let (costs, rows, unassigned_costs) = costs::read(&cost_files, &roster, &mut rejects)?;
     record(&mut listed, &cost_files, &rows, base);
 
     let post_files = load_all(&cfg.posts, base)?;
@@ -57,6 +57,7 @@ pub fn load(report: &ReportConfig, base: &Path) -> Result<Inputs, SourceError> {
         order_files: order_files.into_iter().map(|f| f.path).collect(),
         files: listed,
         rejected: rejects.list,
+        unassigned_costs,
         unowned_accounts,
     })
 }

@@ -44,6 +44,8 @@ pub struct Inputs {
     pub order_files: Vec<PathBuf>,
     pub files: Vec<InputFile>,
     pub rejected: Vec<String>,
+    /// Cost rows whose influencer is not in the roster (not counted).
+    pub unassigned_costs: Vec<String>,
     pub unowned_accounts: Vec<(Platform, String)>,
 }
 

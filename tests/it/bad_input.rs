@@ -86,3 +86,17 @@ fn a_missing_column_is_named() {
     let stderr = String::from_utf8_lossy(&run_in(dir.path()).stderr).into_owned();
     assert!(stderr.contains("followers.csv` has no `followers` column"), "{stderr}");
 }
+
+#[test]
+fn a_cost_row_for_someone_not_in_the_roster_is_listed_not_counted() {
+    let dir = case_with("costs.csv", |t| t.replacen("\nanna;", "\nanne;", 1), "");
+    let out = run_in(dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let inf = read_csv(&dir.path().join("result/influencers.csv"));
+    assert_num(row(&inf, "influencer_id", "anna"), "cost", Some(349.95 + 157.0));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("result/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["data_quality"]["cost_rows_not_in_roster"], 1);
+    let md = std::fs::read_to_string(dir.path().join("result/report.md")).unwrap();
+    assert!(md.contains("costs.csv` line 2: cost row for `influencer_id` \"anne\""), "{md}");
+}
