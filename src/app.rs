@@ -9,6 +9,7 @@ use crate::report::{self, RunData};
 use crate::source::{self, values::parse_date};
 use anyhow::{Context, anyhow};
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// A failed command: bad config or usage (exit 2), or a run that failed (exit 1).
 #[derive(Debug)]
@@ -57,10 +58,12 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let _guard = span.enter();
     let dir = args.out.clone().unwrap_or_else(|| report.out_dir.join(period.label()));
     let data = compute(&config, report, period).map_err(Failure::Run)?;
+    let started = Instant::now();
     let mut files = report::write_data_files(&data, &dir).context("writing the report files").map_err(Failure::Run)?;
     let rendered = report::render_report(&data).map_err(|e| Failure::Run(e.into()))?;
     files.extend(report::write_report_files(&rendered, &dir).map_err(|e| Failure::Run(e.into()))?);
-    tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), "report written");
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), ms, "report written");
     if !args.no_email {
         send(&config, report, &period, &rendered, &dir, args.force).map_err(Failure::Run)?;
     }
@@ -99,11 +102,16 @@ fn send(
 
 /// Reads the inputs and computes the period and the one before it.
 pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) -> anyhow::Result<RunData<'a>> {
+    let started = Instant::now();
     let inputs = source::inputs::load(report, &config.base).context("reading the inputs")?;
+    let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
+    tracing::info!(files = inputs.files.len(), rows, ms = started.elapsed().as_millis() as u64, "inputs read");
+    let started = Instant::now();
     let setup = Setup { currency: &report.currency, tiers: &report.tiers, discounts_are_cost: report.discounts_are_cost };
     let current = metrics::compute(&inputs, &setup, period).context("computing the period")?;
     let previous_period = period.previous();
     let previous = metrics::compute(&inputs, &setup, previous_period).context("computing the previous period")?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "figures computed for the period and the one before");
     let unowned = inputs.unowned_accounts.iter().map(|(p, h)| format!("{}:{h}", p.as_str())).collect();
     let orders_as_of = export_times(&inputs.order_files);
     Ok(RunData {

@@ -7,7 +7,7 @@ mod people;
 mod shop;
 
 use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -50,8 +50,25 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
         None => shop::Target::Orders(args.orders),
     };
     let written = shop::write_exports(&args.out, &mut rng, &roster, &posts, args.start, days, target)?;
+    write_config(&args.out, args.start + chrono::Days::new(7 * u64::from(args.weeks.saturating_sub(2))))?;
     tracing::info!(out = %args.out.display(), influencers = roster.len(), orders = written.orders, rows = written.rows, "data set written");
     Ok(())
+}
+
+/// A config that reports the ISO week of `week_day` on the generated files, offline.
+fn write_config(dir: &Path, week_day: NaiveDate) -> anyhow::Result<()> {
+    let week = week_day.iso_week();
+    let text = format!(
+        "# Written by `tierwise generate`: the generated shop, one week, email into the outbox.\n\
+         [[report]]\nname = \"generated\"\nperiod = \"{}-W{:02}\"\nout_dir = \"out\"\n\n\
+         [report.inputs]\nroster = \"roster.csv\"\ncosts = \"costs.csv\"\nposts = \"posts.csv\"\n\
+         followers = \"followers.csv\"\norders = \"orders_export_*.csv\"\n\n\
+         [report.fx]\nEUR = 7.46\n\n[report.email]\nto = [\"marketing@example.com\"]\nfrom = \"tierwise <reports@example.com>\"\n\n\
+         [email]\ntransport = \"file\"\noutbox = \"out/outbox\"\n",
+        week.year(),
+        week.week()
+    );
+    std::fs::write(dir.join("tierwise.toml"), text).with_context(|| format!("writing `{}`", dir.display()))
 }
 
 /// Writes `lines` to `path` through a buffer.
