@@ -59,8 +59,9 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let dir = args.out.clone().unwrap_or_else(|| report.out_dir.join(period.label()));
     let data = compute(&config, report, period).map_err(Failure::Run)?;
     let started = Instant::now();
-    let mut files = report::write_data_files(&data, &dir).context("writing the report files").map_err(Failure::Run)?;
+    // Render first: a broken template must leave no half-written folder behind.
     let rendered = report::render_report(&data).map_err(|e| Failure::Run(e.into()))?;
+    let mut files = report::write_data_files(&data, &dir).context("writing the report files").map_err(Failure::Run)?;
     files.extend(report::write_report_files(&rendered, &dir).map_err(|e| Failure::Run(e.into()))?);
     let ms = started.elapsed().as_millis() as u64;
     tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), ms, "report written");
@@ -114,6 +115,8 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
     tracing::info!(ms = started.elapsed().as_millis() as u64, "figures computed for the period and the one before");
     let unowned = inputs.unowned_accounts.iter().map(|(p, h)| format!("{}:{h}", p.as_str())).collect();
     let orders_as_of = export_times(&inputs.order_files);
+    let campaigns: std::collections::BTreeSet<String> =
+        inputs.roster.influencers.iter().filter_map(|i| i.campaign.clone()).collect();
     Ok(RunData {
         report,
         period,
@@ -123,6 +126,7 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
         inputs: inputs.files,
         rejected: inputs.rejected,
         unassigned_costs: inputs.unassigned_costs,
+        campaigns: campaigns.into_iter().collect(),
         unowned,
         orders_as_of,
     })
@@ -155,8 +159,14 @@ fn check(args: &CheckArgs) -> Result<(), Failure> {
             .with_context(|| format!("report `{}`", report.name))
             .map_err(Failure::Run)?;
         let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
+        let connection = match deliver::transport::test_connection(&config.email) {
+            Ok(Some(true)) => "SMTP server answered",
+            Ok(Some(false)) => "SMTP server did not accept the connection",
+            Ok(None) => "file outbox",
+            Err(e) => return Err(Failure::Run(anyhow::Error::from(e).context("trying the SMTP server"))),
+        };
         println!(
-            "report `{}`: config ok; {} influencers, {} files, {} rows read, {} rows rejected",
+            "report `{}`: config ok; {} influencers, {} files, {} rows read, {} rows rejected; email: {connection}",
             report.name,
             inputs.roster.influencers.len(),
             inputs.files.len(),

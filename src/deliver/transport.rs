@@ -8,6 +8,37 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, Transp
 use secrecy::ExposeSecret;
 use std::time::Duration;
 
+/// Tries the SMTP server (connect, EHLO, TLS, login) without sending; `None` for the outbox.
+pub fn test_connection(transport: &EmailTransport) -> Result<Option<bool>, DeliverError> {
+    let EmailTransport::Smtp { host, port, .. } = transport else { return Ok(None) };
+    let builder = smtp_builder(transport)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(DeliverError::Runtime)?;
+    runtime
+        .block_on(async { builder.build::<Tokio1Executor>().test_connection().await })
+        .map(Some)
+        .map_err(|source| DeliverError::Smtp { host: host.clone(), port: *port, source })
+}
+
+/// The SMTP transport builder for `transport` (which must be SMTP), credentials included.
+fn smtp_builder(transport: &EmailTransport) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, DeliverError> {
+    let EmailTransport::Smtp { host, port, security, username, password } = transport else {
+        unreachable!("smtp_builder is only called for SMTP")
+    };
+    let smtp_err = |source| DeliverError::Smtp { host: host.clone(), port: *port, source };
+    let builder = match security {
+        Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(smtp_err)?,
+        Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(smtp_err)?,
+        Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str()),
+    };
+    let mut builder = builder.port(*port).timeout(Some(Duration::from_secs(30)));
+    if let (Some(user), Some(pass)) = (username, password) {
+        let user = user.resolve()?;
+        let pass = pass.resolve()?;
+        builder = builder.credentials(Credentials::new(user.expose_secret().to_string(), pass.expose_secret().to_string()));
+    }
+    Ok(builder)
+}
+
 pub fn send(transport: &EmailTransport, email: &Message) -> Result<(), DeliverError> {
     match transport {
         EmailTransport::File { outbox } => {
@@ -17,22 +48,13 @@ pub fn send(transport: &EmailTransport, email: &Message) -> Result<(), DeliverEr
                 .map(|_| ())
                 .map_err(|source| DeliverError::Outbox { path: outbox.clone(), source })
         }
-        EmailTransport::Smtp { host, port, security, username, password } => {
-            let smtp_err = |source| DeliverError::Smtp { host: host.clone(), port: *port, source };
-            let builder = match security {
-                Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(smtp_err)?,
-                Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(smtp_err)?,
-                Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str()),
-            };
-            let mut builder = builder.port(*port).timeout(Some(Duration::from_secs(30)));
-            if let (Some(user), Some(pass)) = (username, password) {
-                let user = user.resolve()?;
-                let pass = pass.resolve()?;
-                builder =
-                    builder.credentials(Credentials::new(user.expose_secret().to_string(), pass.expose_secret().to_string()));
-            }
+        EmailTransport::Smtp { host, port, .. } => {
+            let builder = smtp_builder(transport)?;
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(DeliverError::Runtime)?;
-            runtime.block_on(async { builder.build().send(email.clone()).await }).map(|_| ()).map_err(smtp_err)
+            runtime
+                .block_on(async { builder.build::<Tokio1Executor>().send(email.clone()).await })
+                .map(|_| ())
+                .map_err(|source| DeliverError::Smtp { host: host.clone(), port: *port, source })
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct ReportContext {
     pub title: String,
     pub period_label: String,
     pub period_text: String,
+    /// "40 influencers; campaigns: Efterår 2026".
+    pub scope: String,
     pub previous_text: String,
     pub timezone: String,
     pub currency: String,
@@ -294,6 +296,10 @@ pub fn build(data: &RunData<'_>, fmt: &Fmt) -> ReportContext {
         title: format!("Influencer report {} — {}", data.period.label(), report.name),
         period_label: data.period.label(),
         period_text: format!("{} – {}", data.period.from, data.period.to),
+        scope: match data.campaigns.as_slice() {
+            [] => format!("{} influencers in the roster", cur.influencers.len()),
+            c => format!("{} influencers in the roster; campaigns: {}", cur.influencers.len(), c.join(", ")),
+        },
         previous_text: format!("{} – {}", data.previous_period.from, data.previous_period.to),
         timezone: report.timezone.name().to_string(),
         currency: report.currency.clone(),

@@ -28,6 +28,8 @@ pub struct RunData<'a> {
     pub unassigned_costs: Vec<String>,
     /// `platform:handle` of accounts in the stats that no roster influencer owns.
     pub unowned: Vec<String>,
+    /// The roster's campaigns, for the report's scope line.
+    pub campaigns: Vec<String>,
     /// When the order exports were written (their modification times), for "refunds as of".
     pub orders_as_of: String,
 }

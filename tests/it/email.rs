@@ -43,6 +43,9 @@ fn smtp_server_receives_both_parts_and_attachments_once() {
         dir.path(),
         &format!("[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"", server.port),
     );
+    let check = tierwise(&["check", "--config", cfg.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&check.stdout).contains("SMTP server answered"), "{check:?}");
+    assert!(server.received().is_empty(), "check sends nothing");
     let run = || tierwise(&["run", "--config", cfg.to_str().unwrap()]);
     let first = run();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
