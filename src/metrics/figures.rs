@@ -45,6 +45,13 @@ pub struct FigureRow {
     pub cost_rows: f64,
 }
 
+impl FigureRow {
+    /// The name to show people: the roster's name, else the influencer id.
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() { &self.influencer_id } else { &self.name }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UnmatchedCode {
     pub code: String,

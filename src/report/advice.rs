@@ -59,7 +59,7 @@ pub fn recommend(figures: &Figures, fmt: &Fmt) -> Vec<Advice> {
     for r in &figures.influencers {
         if r.cost_rows > 0.0 && r.posts == 0 {
             out.push(Advice {
-                subject: r.name.clone(),
+                subject: r.display_name().to_string(),
                 text: format!(
                     "was paid {} this period but published no posts and brought {} orders. Ask for the agreed content or pause payment.",
                     fmt.money(r.cost_rows),
@@ -106,7 +106,7 @@ pub fn recommend(figures: &Figures, fmt: &Fmt) -> Vec<Advice> {
         .max_by(|a, b| a.roi_pct.partial_cmp(&b.roi_pct).unwrap_or(std::cmp::Ordering::Equal))
     {
         out.push(Advice {
-            subject: best.name.clone(),
+            subject: best.display_name().to_string(),
             text: format!(
                 "gave the best return: ROI {} on {} of revenue from {} orders. A candidate for a longer agreement.",
                 fmt.pct_value(best.roi_pct),
@@ -125,7 +125,7 @@ fn engagement_gap(r: &FigureRow, fmt: &Fmt) -> Option<Advice> {
         return None;
     }
     Some(Advice {
-        subject: r.name.clone(),
+        subject: r.display_name().to_string(),
         text: format!(
             "engagement rate {} is far under the {} benchmark of {}–{} ({}). Check content fit and audience quality before renewing.",
             fmt.percent(Some(rate), 1),
@@ -144,7 +144,7 @@ fn return_gap(r: &FigureRow, fmt: &Fmt) -> Option<Advice> {
         return None;
     }
     Some(Advice {
-        subject: r.name.clone(),
+        subject: r.display_name().to_string(),
         text: format!(
             "returned {} per unit spent (ROAS {}, ROI {}) against about {}:1 expected for accounts of {} followers ({}).",
             fmt.ratio(Some(roas)),

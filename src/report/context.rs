@@ -109,7 +109,7 @@ pub struct InputView {
 fn view(r: &FigureRow, fmt: &Fmt) -> RowView {
     RowView {
         id: r.influencer_id.clone(),
-        name: r.name.clone(),
+        name: r.display_name().to_string(),
         tier: r.tier.clone(),
         influencers: fmt.count(r.influencers),
         followers: fmt.opt_count(r.followers),
@@ -233,7 +233,7 @@ pub fn build(data: &RunData<'_>, fmt: &Fmt) -> ReportContext {
     let report = data.report;
     let cur = &data.current;
     let names: std::collections::HashMap<&str, &str> =
-        cur.influencers.iter().map(|r| (r.influencer_id.as_str(), r.name.as_str())).collect();
+        cur.influencers.iter().map(|r| (r.influencer_id.as_str(), r.display_name())).collect();
     let mut by_roi: Vec<&FigureRow> = cur.influencers.iter().collect();
     by_roi.sort_by(|a, b| match (a.roi_pct, b.roi_pct) {
         (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),

@@ -121,10 +121,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
         };
         let mut inf = Influencer {
             id: id.clone(),
-            name: match cell(names, i) {
-                "" => id.clone(),
-                n => n.to_string(),
-            },
+            name: cell(names, i).to_string(),
             handles: [None, None, None],
             codes: Vec::new(),
             tier: Some(cell(tiers, i).to_lowercase()).filter(|t| !t.is_empty()),
