@@ -1,7 +1,7 @@
 //! Cost rows: fees, product and other costs per influencer and day.
 
 use super::csv_file::{CsvText, text_column};
-use super::values::{ValueError, parse_date, parse_decimal, to_micros};
+use super::values::{parse_date, parse_decimal, to_micros};
 use super::{Rejects, Roster, SourceError, cell_error, row_error};
 use polars::prelude::*;
 use std::collections::HashSet;
