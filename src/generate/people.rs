@@ -66,6 +66,12 @@ pub fn roster(rng: &mut fastrand::Rng, n: usize) -> Vec<Person> {
             let slug: String = first.to_lowercase().replace('ø', "oe").replace('æ', "ae").replace('å', "aa");
             let handle =
                 format!("{slug}.{}{}", last.to_lowercase().chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>(), i);
+            // Names repeat every 20 people; from the third round on, codes and channel names
+            // carry the round so they stay unique (the 40-person demo needs no suffix).
+            let round = match i / FIRST.len() {
+                0 | 1 => String::new(),
+                r => r.to_string(),
+            };
             let platforms = [true, i % 3 != 2, i % 4 == 1 || i % 7 == 0];
             let mut handles = [None, None, None];
             for (k, on) in platforms.into_iter().enumerate() {
@@ -73,15 +79,15 @@ pub fn roster(rng: &mut fastrand::Rng, n: usize) -> Vec<Person> {
                     handles[k] = Some(match k {
                         0 if i % 5 == 0 => format!("@{}", handle.to_uppercase()),
                         1 => format!("{slug}_{i}"),
-                        2 => format!("{first}{last}TV").replace(['ø', 'æ', 'å', 'Ø'], "o"),
+                        2 => format!("{first}{last}{round}TV").replace(['ø', 'æ', 'å', 'Ø'], "o"),
                         _ => handle.clone(),
                     });
                 }
             }
-            let code = format!("{}{}", slug.to_uppercase(), 10 + (i % 3) * 5);
+            let code = format!("{}{round}{}", slug.to_uppercase(), 10 + (i % 3) * 5);
             let mut codes = vec![code];
             if i % 6 == 0 {
-                codes.push(format!("{}-FREE", slug.to_uppercase()));
+                codes.push(format!("{}{round}-FREE", slug.to_uppercase()));
             }
             Person {
                 id: format!("inf-{:03}", i + 1),
