@@ -5,6 +5,7 @@
 //! → `deliver` (SEND). `app` wires the stages for the CLI.
 
 pub mod app;
+pub mod benchmarks;
 pub mod cli;
 pub mod config;
 pub mod deliver;

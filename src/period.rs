@@ -23,6 +23,11 @@ pub fn day_number(day: NaiveDate) -> i32 {
     (day - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
 }
 
+/// The calendar day of a [`day_number`].
+pub fn from_day_number(n: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + Duration::days(i64::from(n))
+}
+
 impl Period {
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, PeriodError> {
         if to < from {

@@ -122,6 +122,16 @@ impl<'a, 'i> Fields<'a, 'i> {
         parsed.map(|n| Spanned::new(v.span(), n))
     }
 
+    /// A number, integer or float.
+    pub fn float(&mut self, key: &str, p: &mut Problems) -> Option<f64> {
+        let v = self.get(key)?;
+        let parsed = Self::number_text(v).and_then(|t| t.replace('_', "").parse::<f64>().ok());
+        if parsed.is_none() {
+            p.at(v.span(), format!("{} must be a number", self.key(key)));
+        }
+        parsed
+    }
+
     /// A number written as an integer or a float, kept as its decimal text.
     pub fn number_text(value: &Spanned<DeValue<'_>>) -> Option<String> {
         match value.get_ref() {

@@ -99,6 +99,41 @@ fn report(
         }
     };
     let fx = f.table("fx", p).map(|t| fx(t, p)).unwrap_or_default();
+    let locale = match f.string("locale", p) {
+        Some(l) => crate::report::format::Locale::parse(l.get_ref()).unwrap_or_else(|| {
+            p.at(l.span(), format!("`locale` {:?} must be en, da, sv or nl", l.get_ref()));
+            crate::report::format::Locale::En
+        }),
+        None => crate::report::format::Locale::En,
+    };
+    let usd = fx.get("USD").map(|r| crate::source::costs::decimal_to_f64(*r)).or((currency == "USD").then_some(1.0));
+    let benchmarks = match f.table("benchmarks", p) {
+        Some(t) => super::benchmarks::parse(t, usd, p),
+        None => crate::benchmarks::Benchmarks::founding(usd),
+    };
+    let campaign_start = f.string("campaign_start", p).and_then(|s| match crate::source::values::parse_date(s.get_ref()) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            p.at(s.span(), format!("`campaign_start` {:?} {e}", s.get_ref()));
+            None
+        }
+    });
+    let trend_periods = match f.integer("trend_periods", p) {
+        Some(n) if (2..=24).contains(n.get_ref()) => *n.get_ref() as u32,
+        Some(n) => {
+            p.at(n.span(), "`trend_periods` must be between 2 and 24");
+            8
+        }
+        None => 8,
+    };
+    let statements = match f.table("statements", p) {
+        Some(mut t) => {
+            let send = t.boolean("send", p).unwrap_or(false);
+            t.finish(p);
+            send
+        }
+        None => false,
+    };
     let email = f.table("email", p).and_then(|t| report_email(t, p));
     let path = f.path.clone();
     f.finish(p);
@@ -116,6 +151,11 @@ fn report(
         fx,
         email,
         templates,
+        locale,
+        benchmarks,
+        campaign_start,
+        trend_periods,
+        statements,
     })
 }
 

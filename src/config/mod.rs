@@ -1,6 +1,7 @@
 //! The validated configuration: one TOML file, several reports sharing one email transport.
 //! `load` lists every problem at once with its line and column.
 
+mod benchmarks;
 mod fields;
 mod load;
 
@@ -74,6 +75,15 @@ pub struct ReportConfig {
     pub email: Option<ReportEmail>,
     /// A folder whose templates replace the built-in ones of the same name.
     pub templates: Option<PathBuf>,
+    /// Labels, numbers, money and dates in the reports.
+    pub locale: crate::report::format::Locale,
+    pub benchmarks: crate::benchmarks::Benchmarks,
+    /// First day of the campaign-to-date totals (default: the earliest day in the inputs).
+    pub campaign_start: Option<chrono::NaiveDate>,
+    /// How many periods the trend chart shows (this one included).
+    pub trend_periods: u32,
+    /// One statement email per influencer with an address in the roster's `email` column.
+    pub statements: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -77,6 +77,40 @@ pub fn per_influencer(posts: LazyFrame) -> LazyFrame {
     posts.group_by([col("influencer_id")]).agg(aggs)
 }
 
+/// The period's posts, oldest first, for creator statements.
+pub fn post_lines(posts: LazyFrame) -> PolarsResult<Vec<super::figures::PostLine>> {
+    let df = posts
+        .select([
+            col("influencer_id"),
+            col("platform"),
+            col("post_id"),
+            col("day"),
+            col("engagements"),
+            col("reach"),
+            col("views"),
+        ])
+        .sort(["day", "post_id"], SortMultipleOptions::default())
+        .collect()?;
+    let text =
+        |c: &str| -> PolarsResult<Vec<String>> { Ok(df.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect()) };
+    let (ids, platforms, post_ids) = (text("influencer_id")?, text("platform")?, text("post_id")?);
+    let days = df.column("day")?.i32()?;
+    let engagements = df.column("engagements")?.i64()?;
+    let reach = df.column("reach")?.i64()?;
+    let views = df.column("views")?.i64()?;
+    Ok((0..df.height())
+        .map(|i| super::figures::PostLine {
+            influencer_id: ids[i].clone(),
+            platform: platforms[i].clone(),
+            post_id: post_ids[i].clone(),
+            day: crate::period::from_day_number(days.get(i).unwrap_or(0)),
+            engagements: engagements.get(i).unwrap_or(0),
+            reach: reach.get(i),
+            views: views.get(i),
+        })
+        .collect())
+}
+
 /// Data-quality counts over the period's posts.
 pub fn quality(posts: LazyFrame) -> PolarsResult<Quality> {
     let mut exprs = vec![col("post_followers").is_null().sum().cast(DataType::Int64).alias("without_followers")];

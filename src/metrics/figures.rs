@@ -43,6 +43,9 @@ pub struct FigureRow {
     /// Paid costs (cost rows) in the period, without commission: for "paid but silent".
     #[serde(skip)]
     pub cost_rows: f64,
+    /// The part of `cost_rows` of kind `fee`: for the fee-per-post rule of thumb.
+    #[serde(skip)]
+    pub fees: f64,
 }
 
 impl FigureRow {
@@ -86,6 +89,20 @@ pub struct Figures {
     pub total: FigureRow,
     pub codes: Vec<CodeUse>,
     pub quality: Quality,
+    /// The period's posts of roster accounts, for creator statements.
+    pub posts: Vec<PostLine>,
+}
+
+/// One post in the period, as a creator statement lists it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PostLine {
+    pub influencer_id: String,
+    pub platform: String,
+    pub post_id: String,
+    pub day: chrono::NaiveDate,
+    pub engagements: i64,
+    pub reach: Option<i64>,
+    pub views: Option<i64>,
 }
 
 /// influencer_id, name, ord (roster order), tier_override, commission_pct.
@@ -146,6 +163,7 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
         "impressions",
         "views",
         "orders",
+        "fee_micros",
     ]
     .into_iter()
     .map(|n| int(n).map(|v| (n, v)))
@@ -206,6 +224,7 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
             return_rate: f("return_rate", r),
             median_engagement_rate: f("median_engagement_rate", r),
             cost_rows: units("cost_rows_micros", r),
+            fees: i("fee_micros", r).map_or(0.0, |m| m as f64 / MICROS as f64),
         })
         .collect())
 }

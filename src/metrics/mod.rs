@@ -56,6 +56,7 @@ pub fn compute(inputs: &Inputs, setup: &Setup<'_>, period: Period) -> Result<Fig
     let tiers = rollup::tier_rows(influencers.clone().lazy(), setup).collect()?;
     let total = rollup::total_row(influencers.clone().lazy(), setup).collect()?;
 
+    let post_lines = engagement::post_lines(posts.clone())?;
     let mut quality = engagement::quality(posts)?;
     quality.attribution_conflicts = attribution.conflicts;
     quality.unmatched_codes = attribution.unmatched;
@@ -66,5 +67,18 @@ pub fn compute(inputs: &Inputs, setup: &Setup<'_>, period: Period) -> Result<Fig
     let mut figures = Figures::from_frames(&influencers, &tiers, &total, setup.tiers)?;
     figures.quality = quality;
     figures.codes = codes;
+    figures.posts = post_lines;
     Ok(figures)
+}
+
+/// The earliest day of any post, order or cost row: where a campaign's totals start by default.
+pub fn earliest_day(inputs: &Inputs) -> Result<Option<chrono::NaiveDate>, MetricsError> {
+    let mut earliest: Option<i32> = None;
+    for frame in [&inputs.posts, &inputs.orders, &inputs.costs] {
+        let min = frame.clone().lazy().select([col("day").min()]).collect()?;
+        if let Some(day) = min.column("day")?.i32()?.get(0) {
+            earliest = Some(earliest.map_or(day, |e| e.min(day)));
+        }
+    }
+    Ok(earliest.map(crate::period::from_day_number))
 }

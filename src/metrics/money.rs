@@ -117,13 +117,14 @@ pub fn per_influencer(attributed: LazyFrame) -> LazyFrame {
     ])
 }
 
-/// Cost rows dated in the period, summed per influencer as `cost_rows_micros`.
+/// Cost rows dated in the period, summed per influencer as `cost_rows_micros`, and the fees
+/// among them as `fee_micros`.
 pub fn cost_rows(costs: LazyFrame, from: i32, to: i32) -> LazyFrame {
-    costs.filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to)))).group_by([col("influencer_id")]).agg([col(
-        "amount_micros",
-    )
-    .sum()
-    .alias("cost_rows_micros")])
+    let in_period = col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to)));
+    costs.filter(in_period).group_by([col("influencer_id")]).agg([
+        col("amount_micros").sum().alias("cost_rows_micros"),
+        col("amount_micros").filter(col("kind").eq(lit("fee"))).sum().alias("fee_micros"),
+    ])
 }
 
 /// Orders and revenue per winning code.

@@ -7,7 +7,7 @@ use crate::tiers::UNKNOWN;
 use polars::prelude::*;
 
 /// Whole-number sums (money among them, in millionths, so their sums are exact).
-const COUNTS: [&str; 18] = [
+const COUNTS: [&str; 19] = [
     "posts",
     "likes",
     "comments",
@@ -26,6 +26,7 @@ const COUNTS: [&str; 18] = [
     "discounts_micros",
     "refunds_micros",
     "cost_rows_micros",
+    "fee_micros",
 ];
 /// Float sums in millionths: revenue is a ratio for refunded orders, commission a share of it.
 const FLOATS: [&str; 2] = ["revenue_micros", "commission_micros"];

@@ -23,6 +23,15 @@ impl Locale {
         }
     }
 
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Da => "da",
+            Self::Sv => "sv",
+            Self::Nl => "nl",
+        }
+    }
+
     fn separators(self) -> (char, &'static str) {
         match self {
             Self::En => ('.', ","),

@@ -2,9 +2,11 @@
 //! report.html and report.md — and the email's bodies.
 
 pub mod advice;
+pub mod charts;
 pub mod context;
 pub mod csv;
 pub mod format;
+pub mod i18n;
 pub mod render;
 pub mod summary;
 

@@ -40,6 +40,8 @@ pub enum RenderError {
         #[source]
         source: tera::Error,
     },
+    #[error("labels `{name}` are invalid: {message}")]
+    Labels { name: String, message: String },
     #[error("the report context cannot be serialised")]
     Context(#[source] tera::Error),
 }

@@ -44,6 +44,8 @@ pub struct Influencer {
     pub tier: Option<String>,
     pub commission_pct: f64,
     pub campaign: Option<String>,
+    /// Where their statement goes, when statements are sent.
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -79,9 +81,15 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
     let tier_col = optional(&["tier"]);
     let commission_col = optional(&["commission_pct"]);
     let campaign_col = optional(&["campaign"]);
+    let email_col = optional(&["email"]);
 
     let wanted: Vec<&str> = std::iter::once(id_col.as_str())
-        .chain([&name_col, &codes_col, &tier_col, &commission_col, &campaign_col].into_iter().flatten().map(String::as_str))
+        .chain(
+            [&name_col, &codes_col, &tier_col, &commission_col, &campaign_col, &email_col]
+                .into_iter()
+                .flatten()
+                .map(String::as_str),
+        )
         .chain(handle_cols.iter().flatten().map(String::as_str))
         .collect();
     let df = file.read_columns(&wanted)?;
@@ -93,6 +101,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
     let tiers = col(&tier_col)?;
     let commissions = col(&commission_col)?;
     let campaigns = col(&campaign_col)?;
+    let emails = col(&email_col)?;
 
     let mut roster = Roster::default();
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
@@ -127,6 +136,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
             tier: Some(cell(tiers, i).to_lowercase()).filter(|t| !t.is_empty()),
             commission_pct,
             campaign: Some(cell(campaigns, i).to_string()).filter(|c| !c.is_empty()),
+            email: Some(cell(emails, i).to_string()).filter(|e| !e.is_empty()),
         };
         let mut conflict = None;
         for (slot, platform) in Platform::ALL.into_iter().enumerate() {
