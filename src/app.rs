@@ -85,20 +85,33 @@ fn send(
         return Ok(());
     };
     let label = period.label();
-    let subject = deliver::message::subject(email_cfg, &report.name, &label)?;
+    let subject = deliver::message::subject(email_cfg, &report.name, &label, &rendered.title)?;
     let email = deliver::message::build(email_cfg, &subject, rendered, dir)?;
-    match deliver::deliver(report, &label, email, &config.email, force).context("sending the report")? {
-        Outcome::Sent { message_id, recipients } => tracing::info!(%message_id, recipients, "report emailed"),
+    let outcome = deliver::deliver(report, &label, email, &config.email, force).context("sending the report")?;
+    log_outcome("report", &outcome);
+    for statement in &rendered.statements {
+        let email = deliver::message::statement(email_cfg, statement)?;
+        let record = format!("{label}.statement.{}", statement.influencer_id);
+        let outcome = deliver::deliver(report, &record, email, &config.email, force)
+            .with_context(|| format!("sending the statement of `{}`", statement.influencer_id))?;
+        log_outcome(&format!("statement of {}", statement.influencer_id), &outcome);
+    }
+    Ok(())
+}
+
+fn log_outcome(what: &str, outcome: &Outcome) {
+    match outcome {
+        Outcome::Sent { message_id, recipients } => tracing::info!(what, %message_id, recipients, "emailed"),
         Outcome::AlreadySent { record } => {
-            tracing::info!(record = %record.display(), "this period was already emailed; not sent again (use --force to resend)")
+            tracing::info!(what, record = %record.display(), "this period was already emailed; not sent again (use --force to resend)")
         }
         Outcome::Unknown { record } => tracing::warn!(
+            what,
             record = %record.display(),
             "an earlier attempt for this period may or may not have been delivered; not resent (check the mailbox, then use --force)"
         ),
-        Outcome::NoRecipients => tracing::warn!("the report has no recipients"),
+        Outcome::NoRecipients => tracing::warn!(what, "no recipients"),
     }
-    Ok(())
 }
 
 /// Reads the inputs and computes the period and the one before it.
@@ -112,7 +125,27 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
     let current = metrics::compute(&inputs, &setup, period).context("computing the period")?;
     let previous_period = period.previous();
     let previous = metrics::compute(&inputs, &setup, previous_period).context("computing the previous period")?;
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "figures computed for the period and the one before");
+    let mut trend = vec![(period, current.total.clone()), (previous_period, previous.total.clone())];
+    let mut earlier = previous_period;
+    for _ in 2..report.trend_periods {
+        earlier = earlier.previous();
+        let figures = metrics::compute(&inputs, &setup, earlier).context("computing the trend")?;
+        trend.push((earlier, figures.total));
+    }
+    trend.reverse();
+    let start = match report.campaign_start {
+        Some(day) => Some(day),
+        None => metrics::earliest_day(&inputs).context("finding the campaign's first day")?,
+    };
+    let campaign = match start.filter(|s| *s <= period.to).map(|s| Period::new(s, period.to)) {
+        Some(Ok(span)) => Some((span, metrics::compute(&inputs, &setup, span).context("computing the campaign to date")?.total)),
+        _ => None,
+    };
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        periods = trend.len(),
+        "figures computed: the period, its trend and the campaign to date"
+    );
     let unowned = inputs.unowned_accounts.iter().map(|(p, h)| format!("{}:{h}", p.as_str())).collect();
     let orders_as_of = export_times(&inputs.order_files);
     let campaigns: std::collections::BTreeSet<String> =
@@ -129,6 +162,9 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
         campaigns: campaigns.into_iter().collect(),
         unowned,
         orders_as_of,
+        trend,
+        campaign,
+        roster: inputs.roster.influencers,
     })
 }
 

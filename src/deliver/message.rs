@@ -16,16 +16,33 @@ fn mailbox(field: &'static str, value: &str) -> Result<Mailbox, DeliverError> {
     value.parse().map_err(|_| DeliverError::Header { field, value: value.to_string() })
 }
 
-/// The subject: the configured one (with `{report}` and `{period}` filled in) or a default.
-pub fn subject(cfg: &ReportEmail, report: &str, period_label: &str) -> Result<String, DeliverError> {
+/// The subject: the configured one (with `{report}` and `{period}` filled in) or the report's
+/// title in its language.
+pub fn subject(cfg: &ReportEmail, report: &str, period_label: &str, title: &str) -> Result<String, DeliverError> {
     let text = match &cfg.subject {
         Some(s) => s.replace("{report}", report).replace("{period}", period_label),
-        None => format!("Influencer report {period_label} — {report}"),
+        None => title.to_string(),
     };
     if text.contains(['\r', '\n']) {
         return Err(DeliverError::Header { field: "Subject", value: text });
     }
     Ok(text)
+}
+
+/// A creator statement: HTML and plain text to one influencer.
+pub fn statement(cfg: &ReportEmail, s: &crate::report::statement::Statement) -> Result<Message, DeliverError> {
+    if s.subject.contains(['\r', '\n']) {
+        return Err(DeliverError::Header { field: "Subject", value: s.subject.clone() });
+    }
+    let body =
+        MultiPart::alternative().singlepart(SinglePart::plain(s.text.clone())).singlepart(SinglePart::html(s.html.clone()));
+    Message::builder()
+        .from(mailbox("From", &cfg.from)?)
+        .to(mailbox("To", &s.to)?)
+        .subject(s.subject.clone())
+        .message_id(None)
+        .multipart(body)
+        .map_err(DeliverError::Build)
 }
 
 /// Builds the email; `dir` holds the run's CSV files to attach.
@@ -37,9 +54,12 @@ pub fn build(cfg: &ReportEmail, subject: &str, rendered: &Rendered, dir: &Path) 
     for cc in &cfg.cc {
         builder = builder.cc(mailbox("Cc", cc)?);
     }
-    let body = MultiPart::alternative()
-        .singlepart(SinglePart::plain(rendered.text.clone()))
-        .singlepart(SinglePart::html(rendered.html.clone()));
+    let mut related = MultiPart::related().singlepart(SinglePart::html(rendered.email_html.clone()));
+    for chart in &rendered.charts {
+        let png = ContentType::parse("image/png").unwrap_or(ContentType::TEXT_PLAIN);
+        related = related.singlepart(Attachment::new_inline(chart.content_id()).body(chart.png.clone(), png));
+    }
+    let body = MultiPart::alternative().singlepart(SinglePart::plain(rendered.text.clone())).multipart(related);
     let mut mixed = MultiPart::mixed().multipart(body);
     for name in ["influencers.csv", "tiers.csv"] {
         let path = dir.join(name);

@@ -1,50 +1,12 @@
-//! Benchmarks from the founding documents and the plain-language recommendations drawn from
-//! the gaps between them and the period's figures. Every recommendation names its figures.
+//! Plain-language recommendations from the gaps between the period's figures and the report's
+//! benchmarks. Every recommendation names the figures it rests on and where the benchmark is
+//! from.
 
 use super::format::Fmt;
+use super::i18n::Labels;
+use crate::benchmarks::Benchmarks;
 use crate::metrics::{FigureRow, Figures};
 use serde::Serialize;
-
-/// An expected engagement rate (by followers) for a tier.
-#[derive(Debug, Clone, Serialize)]
-pub struct EngagementBenchmark {
-    pub tier: &'static str,
-    pub low: f64,
-    pub high: f64,
-    pub source: &'static str,
-}
-
-/// An expected return (revenue per unit of cost) for accounts of a size.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReturnBenchmark {
-    pub min_followers: i64,
-    pub max_followers: Option<i64>,
-    pub roas: f64,
-    pub source: &'static str,
-}
-
-const SEED_DA_2025: &str = "Danish guide to micro-, meso- and macro-influencers (2025)";
-const SEED_AWIN: &str = "Awin: Magic Numbers ROI by follower count (Swedish)";
-
-pub fn engagement_benchmarks() -> Vec<EngagementBenchmark> {
-    vec![
-        EngagementBenchmark { tier: "micro", low: 0.07, high: 0.20, source: SEED_DA_2025 },
-        EngagementBenchmark { tier: "meso", low: 0.02, high: 0.05, source: SEED_DA_2025 },
-        EngagementBenchmark { tier: "macro", low: 0.01, high: 0.02, source: SEED_DA_2025 },
-    ]
-}
-
-pub fn return_benchmarks() -> Vec<ReturnBenchmark> {
-    vec![
-        ReturnBenchmark { min_followers: 0, max_followers: Some(5_000), roas: 18.0, source: SEED_AWIN },
-        ReturnBenchmark { min_followers: 5_000, max_followers: Some(160_000), roas: 6.0, source: SEED_AWIN },
-        ReturnBenchmark { min_followers: 160_000, max_followers: None, roas: 5.0, source: SEED_AWIN },
-    ]
-}
-
-fn expected_return(followers: i64) -> Option<ReturnBenchmark> {
-    return_benchmarks().into_iter().find(|b| followers >= b.min_followers && b.max_followers.is_none_or(|m| followers < m))
-}
 
 /// One recommendation: what to look at, and the figures behind it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -53,106 +15,165 @@ pub struct Advice {
     pub text: String,
 }
 
+/// How far from a benchmark a figure must be before it is called out.
+const FAR: f64 = 2.0;
+
+struct Writer<'a> {
+    labels: &'a Labels,
+    fmt: &'a Fmt,
+    benchmarks: &'a Benchmarks,
+}
+
 /// Recommendations for the period, most pressing first.
-pub fn recommend(figures: &Figures, fmt: &Fmt) -> Vec<Advice> {
-    let mut out = Vec::new();
+pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> Vec<Advice> {
+    let w = Writer { labels, fmt, benchmarks };
+    let mut out: Vec<Advice> = figures.influencers.iter().filter_map(|r| w.silent(r)).collect();
     for r in &figures.influencers {
-        if r.cost_rows > 0.0 && r.posts == 0 {
-            out.push(Advice {
-                subject: r.display_name().to_string(),
-                text: format!(
-                    "was paid {} this period but published no posts and brought {} orders. Ask for the agreed content or pause payment.",
-                    fmt.money(r.cost_rows),
-                    fmt.count(r.orders)
-                ),
-            });
-        }
-    }
-    for r in &figures.influencers {
-        if let Some(a) = engagement_gap(r, fmt) {
-            out.push(a);
-        }
-        if let Some(a) = return_gap(r, fmt) {
-            out.push(a);
-        }
+        out.extend(w.engagement_gap(r, r.display_name().to_string()));
+        out.extend(w.return_gap(r));
+        out.extend(w.fee_gap(r));
     }
     for t in &figures.tiers {
-        if let Some(a) = engagement_gap(t, fmt) {
-            out.push(Advice { subject: format!("Tier {}", t.tier), ..a });
-        }
+        out.extend(w.engagement_gap(t, labels.fill("tier_subject", &[("tier", &t.tier)])));
     }
     for code in &figures.quality.unmatched_codes {
         out.push(Advice {
-            subject: format!("Code {}", code.code),
-            text: format!(
-                "was used on {} order(s) but belongs to nobody in the roster. If it is an influencer's code, add it to the roster so its orders count.",
-                fmt.count(code.orders as i64)
-            ),
+            subject: labels.fill("code_subject", &[("code", &code.code)]),
+            text: labels.fill("adv_code", &[("orders", &fmt.count(code.orders as i64))]),
         });
     }
     if figures.quality.attribution_conflicts > 0 {
         out.push(Advice {
-            subject: "Shared orders".into(),
-            text: format!(
-                "{} order(s) carried codes of two influencers; each went to the first code in the order. Check whether codes are being shared.",
-                figures.quality.attribution_conflicts
-            ),
+            subject: labels.get("adv_shared_subject"),
+            text: labels.fill("adv_shared", &[("count", &fmt.count(figures.quality.attribution_conflicts as i64))]),
         });
     }
-    if let Some(best) = figures
+    let best = figures
         .influencers
         .iter()
         .filter(|r| r.roi_pct.is_some_and(|v| v > 0.0))
-        .max_by(|a, b| a.roi_pct.partial_cmp(&b.roi_pct).unwrap_or(std::cmp::Ordering::Equal))
-    {
+        .max_by(|a, b| a.roi_pct.partial_cmp(&b.roi_pct).unwrap_or(std::cmp::Ordering::Equal));
+    if let Some(best) = best {
         out.push(Advice {
             subject: best.display_name().to_string(),
-            text: format!(
-                "gave the best return: ROI {} on {} of revenue from {} orders. A candidate for a longer agreement.",
-                fmt.pct_value(best.roi_pct),
-                fmt.money(best.revenue),
-                fmt.count(best.orders)
+            text: labels.fill(
+                "adv_best",
+                &[
+                    ("roi", &fmt.pct_value(best.roi_pct)),
+                    ("revenue", &fmt.money(best.revenue)),
+                    ("orders", &fmt.count(best.orders)),
+                ],
             ),
         });
     }
     out
 }
 
-fn engagement_gap(r: &FigureRow, fmt: &Fmt) -> Option<Advice> {
-    let rate = r.engagement_rate?;
-    let bench = engagement_benchmarks().into_iter().find(|b| b.tier == r.tier)?;
-    if rate >= bench.low / 2.0 {
-        return None;
+impl Writer<'_> {
+    /// Paid this period, but no posts.
+    fn silent(&self, r: &FigureRow) -> Option<Advice> {
+        (r.cost_rows > 0.0 && r.posts == 0).then(|| Advice {
+            subject: r.display_name().to_string(),
+            text: self
+                .labels
+                .fill("adv_silent", &[("paid", &self.fmt.money(r.cost_rows)), ("orders", &self.fmt.count(r.orders))]),
+        })
     }
-    Some(Advice {
-        subject: r.display_name().to_string(),
-        text: format!(
-            "engagement rate {} is far under the {} benchmark of {}–{} ({}). Check content fit and audience quality before renewing.",
-            fmt.percent(Some(rate), 1),
-            r.tier,
-            fmt.percent(Some(bench.low), 0),
-            fmt.percent(Some(bench.high), 0),
-            bench.source
-        ),
-    })
+
+    /// Engagement rate under half the tier's expected low end.
+    fn engagement_gap(&self, r: &FigureRow, subject: String) -> Option<Advice> {
+        let rate = r.engagement_rate?;
+        let bench = self.benchmarks.engagement_for(&r.tier)?;
+        (rate < bench.low / FAR).then(|| Advice {
+            subject,
+            text: self.labels.fill(
+                "adv_er",
+                &[
+                    ("rate", &self.fmt.percent(Some(rate), 1)),
+                    ("tier", &r.tier),
+                    ("low", &self.fmt.percent(Some(bench.low), 0)),
+                    ("high", &self.fmt.percent(Some(bench.high), 0)),
+                    ("source", &bench.source),
+                ],
+            ),
+        })
+    }
+
+    /// Return per unit spent under half of what accounts of this size are expected to bring.
+    fn return_gap(&self, r: &FigureRow) -> Option<Advice> {
+        let roas = r.roas?;
+        let (bench, _) = self.benchmarks.return_for(r.followers?)?;
+        (r.cost > 0.0 && roas < bench.roas / FAR).then(|| Advice {
+            subject: r.display_name().to_string(),
+            text: self.labels.fill(
+                "adv_roi",
+                &[
+                    ("roas", &self.fmt.ratio(Some(roas))),
+                    ("roi", &self.fmt.pct_value(r.roi_pct)),
+                    ("expected", &self.fmt.number(bench.roas, 0)),
+                    ("followers", &self.fmt.opt_count(r.followers)),
+                    ("source", &bench.source),
+                ],
+            ),
+        })
+    }
+
+    /// Fee per post far above the rule of thumb for the follower count.
+    fn fee_gap(&self, r: &FigureRow) -> Option<Advice> {
+        let rule = self.benchmarks.fee.as_ref()?;
+        let followers = r.followers.filter(|f| *f > 0)?;
+        if r.posts == 0 || r.fees <= 0.0 {
+            return None;
+        }
+        let per_post = r.fees / r.posts as f64;
+        let fair = rule.amount * followers as f64 / rule.per_followers as f64;
+        let times = per_post / fair;
+        (times > FAR).then(|| Advice {
+            subject: r.display_name().to_string(),
+            text: self.labels.fill(
+                "adv_fee",
+                &[
+                    ("fee", &self.fmt.money(per_post)),
+                    ("times", &self.fmt.number(times, 1)),
+                    ("rule", &self.fmt.money(fair)),
+                    ("followers", &self.fmt.count(followers)),
+                    ("source", &rule.source),
+                ],
+            ),
+        })
+    }
 }
 
-fn return_gap(r: &FigureRow, fmt: &Fmt) -> Option<Advice> {
-    let roas = r.roas?;
-    let bench = expected_return(r.followers?)?;
-    if r.cost <= 0.0 || roas >= bench.roas / 2.0 {
-        return None;
+/// The benchmark table as lines for the report.
+pub fn benchmark_lines(benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> Vec<String> {
+    let mut lines: Vec<String> = benchmarks
+        .engagement
+        .iter()
+        .map(|b| {
+            labels.fill(
+                "bench_er",
+                &[
+                    ("tier", &b.tier),
+                    ("low", &fmt.percent(Some(b.low), 0)),
+                    ("high", &fmt.percent(Some(b.high), 0)),
+                    ("source", &b.source),
+                ],
+            )
+        })
+        .collect();
+    for (i, b) in benchmarks.returns.iter().enumerate() {
+        let min = fmt.count(b.min_followers);
+        let size = match benchmarks.returns.get(i + 1) {
+            Some(next) => labels.fill("bench_size_range", &[("min", &min), ("max", &fmt.count(next.min_followers - 1))]),
+            None => labels.fill("bench_size_open", &[("min", &min)]),
+        };
+        lines.push(labels.fill("bench_roas", &[("size", &size), ("roas", &fmt.number(b.roas, 0)), ("source", &b.source)]));
     }
-    Some(Advice {
-        subject: r.display_name().to_string(),
-        text: format!(
-            "returned {} per unit spent (ROAS {}, ROI {}) against about {}:1 expected for accounts of {} followers ({}).",
-            fmt.ratio(Some(roas)),
-            fmt.ratio(Some(roas)),
-            fmt.pct_value(r.roi_pct),
-            bench.roas,
-            fmt.count(r.followers.unwrap_or(0)),
-            bench.source
-        ),
-    })
+    if let Some(fee) = &benchmarks.fee {
+        lines.push(labels.fill(
+            "bench_fee",
+            &[("amount", &fmt.money(fee.amount)), ("per", &fmt.count(fee.per_followers)), ("source", &fee.source)],
+        ));
+    }
+    lines
 }

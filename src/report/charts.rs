@@ -113,6 +113,7 @@ fn tiers_chart(root: &Area<'_>, input: &ChartInput<'_>) -> Drawn {
         .build_cartesian_2d(0f64..n, 0f64..top)?;
     chart
         .configure_mesh()
+        .max_light_lines(0)
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(5)
@@ -158,7 +159,7 @@ fn engagement_chart(root: &Area<'_>, input: &ChartInput<'_>) -> Drawn {
         })
         .filter(|(f, _, _)| *f > 0.0)
         .collect();
-    let lo = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min).min(500.0).max(10.0) / 1.5;
+    let lo = points.iter().map(|p| p.0).fold(500.0, f64::min).max(10.0) / 1.5;
     let hi = points.iter().map(|p| p.0).fold(0.0, f64::max).max(200_000.0) * 1.5;
     let bench_top = input.benchmarks.engagement.iter().map(|b| b.high * 100.0).fold(0.0, f64::max);
     let top = points.iter().map(|p| p.1).fold(bench_top, f64::max).max(1.0) * 1.1;
@@ -171,6 +172,7 @@ fn engagement_chart(root: &Area<'_>, input: &ChartInput<'_>) -> Drawn {
         .build_cartesian_2d((lo..hi).log_scale(), 0f64..top)?;
     chart
         .configure_mesh()
+        .max_light_lines(0)
         .x_labels(6)
         .y_labels(6)
         .x_label_formatter(&|v| fmt.number(*v, 0))
@@ -198,10 +200,11 @@ fn trend_chart(root: &Area<'_>, input: &ChartInput<'_>) -> Drawn {
     let labels = input.labels;
     let fmt = input.fmt;
     let panels = root.split_evenly((3, 1));
-    let series: [(String, Box<dyn Fn(&FigureRow) -> f64>, RGBColor); 3] = [
-        (labels.get("revenue"), Box::new(|r: &FigureRow| r.revenue), REVENUE),
-        (labels.get("orders"), Box::new(|r: &FigureRow| r.orders as f64), PALETTE[0]),
-        (labels.get("engagements"), Box::new(|r: &FigureRow| r.engagements as f64), PALETTE[2]),
+    type Value = fn(&FigureRow) -> f64;
+    let series: [(String, Value, RGBColor); 3] = [
+        (labels.get("revenue"), |r| r.revenue, REVENUE),
+        (labels.get("orders"), |r| r.orders as f64, PALETTE[0]),
+        (labels.get("engagements"), |r| r.engagements as f64, PALETTE[2]),
     ];
     let n = input.trend.len().max(2);
     for (k, (panel, (title, value, color))) in panels.iter().zip(series.iter()).enumerate() {
@@ -209,7 +212,7 @@ fn trend_chart(root: &Area<'_>, input: &ChartInput<'_>) -> Drawn {
         let top = values.iter().copied().fold(0.0, f64::max).max(1.0) * 1.15;
         let mut chart = ChartBuilder::on(panel)
             .margin_left(10)
-            .margin_right(16)
+            .margin_right(28)
             .margin_top(if k == 0 { 8 } else { 2 })
             .x_label_area_size(if k == 2 { 22 } else { 4 })
             .y_label_area_size(74)
@@ -217,6 +220,7 @@ fn trend_chart(root: &Area<'_>, input: &ChartInput<'_>) -> Drawn {
         let period_labels: Vec<String> = input.trend.iter().map(|(l, _)| l.clone()).collect();
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .disable_x_mesh()
             .x_labels(if k == 2 { n } else { 0 })
             .x_label_formatter(&|x| period_labels.get(x.round() as usize).cloned().unwrap_or_default())
@@ -227,7 +231,7 @@ fn trend_chart(root: &Area<'_>, input: &ChartInput<'_>) -> Drawn {
         chart.draw_series(LineSeries::new(values.iter().enumerate().map(|(i, v)| (i as f64, *v)), color.stroke_width(2)))?;
         chart.draw_series(values.iter().enumerate().map(|(i, v)| Circle::new((i as f64, *v), 3, color.filled())))?;
         let (px, py) = chart.backend_coord(&(0.0, top));
-        panel.draw(&Text::new(title.clone(), (px + 6, py + 2), ("sans-serif", 12).into_font().color(color)))?;
+        root.draw(&Text::new(title.clone(), (px + 6, py + 2), ("sans-serif", 12).into_font().color(color)))?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod format;
 pub mod i18n;
 pub mod render;
+pub mod statement;
 pub mod summary;
 
 use crate::metrics::Figures;
@@ -34,6 +35,12 @@ pub struct RunData<'a> {
     pub campaigns: Vec<String>,
     /// When the order exports were written (their modification times), for "refunds as of".
     pub orders_as_of: String,
+    /// Total rows of the last periods of equal length, oldest first, this one last.
+    pub trend: Vec<(Period, crate::metrics::FigureRow)>,
+    /// The campaign so far: from its start to this period's last day.
+    pub campaign: Option<(Period, crate::metrics::FigureRow)>,
+    /// The roster, for creator statements.
+    pub roster: Vec<crate::source::Influencer>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,15 +91,49 @@ pub fn write_data_files(data: &RunData<'_>, dir: &Path) -> Result<Vec<PathBuf>, 
     ])
 }
 
-/// Renders the report (HTML, Markdown, plain text) with the report's templates and locale.
+/// Renders the report (HTML for the file and the email, Markdown, plain text, charts) with the
+/// report's templates, labels and locale.
 pub fn render_report(data: &RunData<'_>) -> Result<render::Rendered, ReportError> {
-    let fmt = format::Fmt { locale: format::Locale::En, currency: data.report.currency.clone() };
-    let ctx = context::build(data, &fmt);
-    let tera = render::templates(data.report.templates.as_deref())?;
-    Ok(render::render(&tera, &ctx)?)
+    let report = data.report;
+    let fmt = format::Fmt { locale: report.locale, currency: report.currency.clone() };
+    let labels = i18n::Labels::load(report.locale, report.templates.as_deref())?;
+    let trend: Vec<(String, crate::metrics::FigureRow)> = data.trend.iter().map(|(p, r)| (short_label(p), r.clone())).collect();
+    let charts = charts::render_all(&charts::ChartInput {
+        tiers: &data.current.tiers,
+        influencers: &data.current.influencers,
+        scheme: &report.tiers,
+        benchmarks: &report.benchmarks,
+        trend: &trend,
+        labels: &labels,
+        fmt: &fmt,
+    })
+    .map_err(render::RenderError::from)?;
+    let ctx = context::build(data, &labels, &fmt, &charts);
+    let tera = render::templates(report.templates.as_deref())?;
+    let mut rendered = render::render(&tera, &ctx, charts)?;
+    if report.statements {
+        rendered.statements = statement::render_statements(data, &tera, &labels, &fmt)?;
+    }
+    Ok(rendered)
 }
 
-/// Writes report.html and report.md into `dir`.
+/// `W44`, `2026-11` or `11-03` (the first day): short enough for a chart axis.
+fn short_label(p: &Period) -> String {
+    let label = p.label();
+    match label.split_once("-W") {
+        Some((_, week)) => format!("W{week}"),
+        None if label.len() == 7 => label,
+        None => p.from.format("%m-%d").to_string(),
+    }
+}
+
+/// Writes report.html, report.md and the chart PNGs into `dir`.
 pub fn write_report_files(rendered: &render::Rendered, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    Ok(vec![write(dir, "report.html", rendered.html.as_bytes())?, write(dir, "report.md", rendered.markdown.as_bytes())?])
+    let mut files = Vec::new();
+    for chart in &rendered.charts {
+        files.push(write(dir, &chart.file_name(), &chart.png)?);
+    }
+    files.push(write(dir, "report.html", rendered.html.as_bytes())?);
+    files.push(write(dir, "report.md", rendered.markdown.as_bytes())?);
+    Ok(files)
 }

@@ -6,18 +6,28 @@ use std::path::{Path, PathBuf};
 use tera::{Context, Kwargs, State, Tera};
 
 /// Template names (as registered) and their built-in text.
-const BUILT_IN: [(&str, &str); 3] = [
+const BUILT_IN: [(&str, &str); 5] = [
     ("report.html", include_str!("../../templates/report.html.tera")),
     ("report.md", include_str!("../../templates/report.md.tera")),
     ("email.txt", include_str!("../../templates/email.txt.tera")),
+    ("statement.html", include_str!("../../templates/statement.html.tera")),
+    ("statement.txt", include_str!("../../templates/statement.txt.tera")),
 ];
 
 /// The rendered bodies of one report.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// report.html: charts as `tiers.png` beside it.
     pub html: String,
+    /// The email's HTML part: charts as `cid:` references to its inline parts.
+    pub email_html: String,
     pub markdown: String,
     pub text: String,
+    pub charts: Vec<super::charts::Chart>,
+    /// The title in the report's language: the default email subject.
+    pub title: String,
+    /// Creator statements, when the report sends them.
+    pub statements: Vec<super::statement::Statement>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +54,10 @@ pub enum RenderError {
     Labels { name: String, message: String },
     #[error("the report context cannot be serialised")]
     Context(#[source] tera::Error),
+    #[error("cannot inline the report's CSS")]
+    Css(#[source] css_inline::InlineError),
+    #[error(transparent)]
+    Chart(#[from] super::charts::ChartError),
 }
 
 /// Escapes what Markdown would read as syntax in table cells and text.
@@ -78,8 +92,32 @@ pub fn templates(overrides: Option<&Path>) -> Result<Tera, RenderError> {
     Ok(tera)
 }
 
-pub fn render(tera: &Tera, ctx: &ReportContext) -> Result<Rendered, RenderError> {
+/// Renders one template with `ctx`.
+pub fn render_one(tera: &Tera, name: &str, ctx: &impl serde::Serialize) -> Result<String, RenderError> {
     let context = Context::from_serialize(ctx).map_err(RenderError::Context)?;
-    let one = |name: &str| tera.render(name, &context).map_err(|source| RenderError::Render { name: name.to_string(), source });
-    Ok(Rendered { html: one("report.html")?, markdown: one("report.md")?, text: one("email.txt")? })
+    tera.render(name, &context).map_err(|source| RenderError::Render { name: name.to_string(), source })
+}
+
+/// Moves the `<style>` rules onto the elements (email clients drop `<style>`), keeping the
+/// `@media` rules (dark mode, narrow screens) in a `<style>` block.
+pub fn inline_css(html: &str) -> Result<String, RenderError> {
+    css_inline::CSSInliner::options()
+        .keep_at_rules(true)
+        .load_remote_stylesheets(false)
+        .build()
+        .inline(html)
+        .map_err(RenderError::Css)
+}
+
+/// Renders the report's bodies; `charts` were drawn for this context.
+pub fn render(tera: &Tera, ctx: &ReportContext, charts: Vec<super::charts::Chart>) -> Result<Rendered, RenderError> {
+    Ok(Rendered {
+        html: inline_css(&render_one(tera, "report.html", ctx)?)?,
+        email_html: inline_css(&render_one(tera, "report.html", &ctx.for_email(&charts))?)?,
+        markdown: render_one(tera, "report.md", ctx)?,
+        text: render_one(tera, "email.txt", ctx)?,
+        charts,
+        title: ctx.title.clone(),
+        statements: Vec::new(),
+    })
 }

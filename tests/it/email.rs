@@ -65,8 +65,18 @@ fn smtp_server_receives_both_parts_and_attachments_once() {
     assert!(text.contains("HEADLINE") && text.contains("Revenue"), "{text}");
     let html = msg.body_html(0).expect("HTML part");
     assert!(html.contains("Anna Østergaard") && !html.contains("<script"));
+    let inline: Vec<String> = msg
+        .attachments()
+        .filter(|a| a.content_type().is_some_and(|c| c.ctype() == "image" && c.subtype() == Some("png")))
+        .filter_map(|a| a.content_id().map(str::to_string))
+        .collect();
+    assert_eq!(inline, ["tiers@tierwise", "engagement@tierwise", "trend@tierwise"]);
+    for cid in &inline {
+        assert!(html.contains(&format!("cid:{cid}")), "the HTML part shows {cid}");
+    }
     let attachments: Vec<(String, String)> = msg
         .attachments()
+        .filter(|a| a.attachment_name().is_some())
         .map(|a| (a.attachment_name().unwrap_or("").to_string(), String::from_utf8_lossy(a.contents()).into_owned()))
         .collect();
     let names: Vec<&str> = attachments.iter().map(|(n, _)| n.as_str()).collect();

@@ -1,9 +1,11 @@
 //! Integration tests: one binary (one link of polars), a module per area.
 
 mod bad_input;
+mod browser;
 mod config;
 mod email;
 mod figures;
+mod locales;
 mod properties;
 mod report;
 mod support;
