@@ -8,5 +8,6 @@ mod figures;
 mod locales;
 mod properties;
 mod report;
+mod statements;
 mod support;
 mod worked_cases;
