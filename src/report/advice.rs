@@ -18,6 +18,36 @@ pub struct Advice {
 /// How far from a benchmark a figure must be before it is called out.
 const FAR: f64 = 2.0;
 
+/// Recommendations of one kind shown in full; the others are named in one line.
+const SHOWN_PER_KIND: usize = 3;
+
+/// How many of the others are named.
+const NAMED: usize = 5;
+
+/// A candidate recommendation and the money at stake, for ranking within its kind.
+struct Ranked {
+    weight: f64,
+    advice: Advice,
+}
+
+/// The weightiest `SHOWN_PER_KIND` of one kind, then one line naming the others.
+fn top(mut found: Vec<Ranked>, labels: &Labels) -> Vec<Advice> {
+    found.sort_by(|a, b| b.weight.partial_cmp(&a.weight).unwrap_or(std::cmp::Ordering::Equal));
+    let rest: Vec<String> = found.iter().skip(SHOWN_PER_KIND).map(|r| r.advice.subject.clone()).collect();
+    let mut out: Vec<Advice> = found.into_iter().take(SHOWN_PER_KIND).map(|r| r.advice).collect();
+    if !out.is_empty() && !rest.is_empty() {
+        let mut names = rest.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", ");
+        if rest.len() > NAMED {
+            names.push_str(&format!(" (+{})", rest.len() - NAMED));
+        }
+        out.push(Advice {
+            subject: labels.fill("adv_more_subject", &[("count", &rest.len().to_string())]),
+            text: labels.fill("adv_more", &[("names", &names)]),
+        });
+    }
+    out
+}
+
 struct Writer<'a> {
     labels: &'a Labels,
     fmt: &'a Fmt,
@@ -27,29 +57,29 @@ struct Writer<'a> {
 /// Recommendations for the period, most pressing first.
 pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> Vec<Advice> {
     let w = Writer { labels, fmt, benchmarks };
-    let mut out: Vec<Advice> = figures.influencers.iter().filter_map(|r| w.silent(r)).collect();
-    for r in &figures.influencers {
-        out.extend(w.engagement_gap(r, r.display_name().to_string()));
-        out.extend(w.return_gap(r));
-        out.extend(w.fee_gap(r));
-    }
+    let people = &figures.influencers;
+    let mut out = top(people.iter().filter_map(|r| w.silent(r)).collect(), labels);
+    out.extend(top(people.iter().filter_map(|r| w.return_gap(r)).collect(), labels));
+    out.extend(top(people.iter().filter_map(|r| w.fee_gap(r)).collect(), labels));
+    out.extend(top(people.iter().filter_map(|r| w.engagement_gap(r, r.display_name().to_string())).collect(), labels));
     for t in &figures.tiers {
-        out.extend(w.engagement_gap(t, labels.fill("tier_subject", &[("tier", &t.tier)])));
+        out.extend(w.engagement_gap(t, labels.fill("tier_subject", &[("tier", &t.tier)])).map(|r| r.advice));
     }
-    for code in &figures.quality.unmatched_codes {
-        out.push(Advice {
+    let codes = figures.quality.unmatched_codes.iter().map(|code| Ranked {
+        weight: code.orders as f64,
+        advice: Advice {
             subject: labels.fill("code_subject", &[("code", &code.code)]),
             text: labels.fill("adv_code", &[("orders", &fmt.count(code.orders as i64))]),
-        });
-    }
+        },
+    });
+    out.extend(top(codes.collect(), labels));
     if figures.quality.attribution_conflicts > 0 {
         out.push(Advice {
             subject: labels.get("adv_shared_subject"),
             text: labels.fill("adv_shared", &[("count", &fmt.count(figures.quality.attribution_conflicts as i64))]),
         });
     }
-    let best = figures
-        .influencers
+    let best = people
         .iter()
         .filter(|r| r.roi_pct.is_some_and(|v| v > 0.0))
         .max_by(|a, b| a.roi_pct.partial_cmp(&b.roi_pct).unwrap_or(std::cmp::Ordering::Equal));
@@ -70,56 +100,58 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
 }
 
 impl Writer<'_> {
-    /// Paid this period, but no posts.
-    fn silent(&self, r: &FigureRow) -> Option<Advice> {
-        (r.cost_rows > 0.0 && r.posts == 0).then(|| Advice {
-            subject: r.display_name().to_string(),
-            text: self
-                .labels
-                .fill("adv_silent", &[("paid", &self.fmt.money(r.cost_rows)), ("orders", &self.fmt.count(r.orders))]),
-        })
+    /// Paid this period, but no posts. Weight: what was paid.
+    fn silent(&self, r: &FigureRow) -> Option<Ranked> {
+        let text =
+            self.labels.fill("adv_silent", &[("paid", &self.fmt.money(r.cost_rows)), ("orders", &self.fmt.count(r.orders))]);
+        (r.cost_rows > 0.0 && r.posts == 0)
+            .then(|| Ranked { weight: r.cost_rows, advice: Advice { subject: r.display_name().into(), text } })
     }
 
-    /// Engagement rate under half the tier's expected low end.
-    fn engagement_gap(&self, r: &FigureRow, subject: String) -> Option<Advice> {
+    /// Engagement rate under half the tier's expected low end. Weight: the cost.
+    fn engagement_gap(&self, r: &FigureRow, subject: String) -> Option<Ranked> {
         let rate = r.engagement_rate?;
         let bench = self.benchmarks.engagement_for(&r.tier)?;
-        (rate < bench.low / FAR).then(|| Advice {
-            subject,
-            text: self.labels.fill(
-                "adv_er",
-                &[
-                    ("rate", &self.fmt.percent(Some(rate), 1)),
-                    ("tier", &r.tier),
-                    ("low", &self.fmt.percent(Some(bench.low), 0)),
-                    ("high", &self.fmt.percent(Some(bench.high), 0)),
-                    ("source", &bench.source),
-                ],
-            ),
-        })
+        if rate >= bench.low / FAR {
+            return None;
+        }
+        let text = self.labels.fill(
+            "adv_er",
+            &[
+                ("rate", &self.fmt.percent(Some(rate), 1)),
+                ("tier", &r.tier),
+                ("low", &self.fmt.percent(Some(bench.low), 0)),
+                ("high", &self.fmt.percent(Some(bench.high), 0)),
+                ("source", &bench.source),
+            ],
+        );
+        Some(Ranked { weight: r.cost, advice: Advice { subject, text } })
     }
 
-    /// Return per unit spent under half of what accounts of this size are expected to bring.
-    fn return_gap(&self, r: &FigureRow) -> Option<Advice> {
+    /// Return per unit spent under half of what accounts of this size bring. Weight: the money
+    /// lost (cost − revenue).
+    fn return_gap(&self, r: &FigureRow) -> Option<Ranked> {
         let roas = r.roas?;
         let (bench, _) = self.benchmarks.return_for(r.followers?)?;
-        (r.cost > 0.0 && roas < bench.roas / FAR).then(|| Advice {
-            subject: r.display_name().to_string(),
-            text: self.labels.fill(
-                "adv_roi",
-                &[
-                    ("roas", &self.fmt.ratio(Some(roas))),
-                    ("roi", &self.fmt.pct_value(r.roi_pct)),
-                    ("expected", &self.fmt.number(bench.roas, 0)),
-                    ("followers", &self.fmt.opt_count(r.followers)),
-                    ("source", &bench.source),
-                ],
-            ),
-        })
+        if r.cost <= 0.0 || roas >= bench.roas / FAR {
+            return None;
+        }
+        let text = self.labels.fill(
+            "adv_roi",
+            &[
+                ("roas", &self.fmt.ratio(Some(roas))),
+                ("roi", &self.fmt.pct_value(r.roi_pct)),
+                ("expected", &self.fmt.number(bench.roas, 0)),
+                ("followers", &self.fmt.opt_count(r.followers)),
+                ("source", &bench.source),
+            ],
+        );
+        Some(Ranked { weight: r.cost - r.revenue, advice: Advice { subject: r.display_name().into(), text } })
     }
 
-    /// Fee per post far above the rule of thumb for the follower count.
-    fn fee_gap(&self, r: &FigureRow) -> Option<Advice> {
+    /// Fee per post far above the rule of thumb for the follower count. Weight: the fees paid
+    /// above the rule.
+    fn fee_gap(&self, r: &FigureRow) -> Option<Ranked> {
         let rule = self.benchmarks.fee.as_ref()?;
         let followers = r.followers.filter(|f| *f > 0)?;
         if r.posts == 0 || r.fees <= 0.0 {
@@ -128,19 +160,20 @@ impl Writer<'_> {
         let per_post = r.fees / r.posts as f64;
         let fair = rule.amount * followers as f64 / rule.per_followers as f64;
         let times = per_post / fair;
-        (times > FAR).then(|| Advice {
-            subject: r.display_name().to_string(),
-            text: self.labels.fill(
-                "adv_fee",
-                &[
-                    ("fee", &self.fmt.money(per_post)),
-                    ("times", &self.fmt.number(times, 1)),
-                    ("rule", &self.fmt.money(fair)),
-                    ("followers", &self.fmt.count(followers)),
-                    ("source", &rule.source),
-                ],
-            ),
-        })
+        if times <= FAR {
+            return None;
+        }
+        let text = self.labels.fill(
+            "adv_fee",
+            &[
+                ("fee", &self.fmt.money(per_post)),
+                ("times", &self.fmt.number(times, 1)),
+                ("rule", &self.fmt.money(fair)),
+                ("followers", &self.fmt.count(followers)),
+                ("source", &rule.source),
+            ],
+        );
+        Some(Ranked { weight: r.fees - fair * r.posts as f64, advice: Advice { subject: r.display_name().into(), text } })
     }
 }
 

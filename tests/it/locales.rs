@@ -56,16 +56,7 @@ fn danish_numbers_and_dates() {
 #[test]
 fn the_demo_email_is_email_safe() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = std::fs::read_to_string(root().join("config/tierwise.toml")).unwrap();
-    let cfg = cfg
-        .replace("../fixtures/", &format!("{}/", fixture("").display()))
-        .replace("../out/", &format!("{}/", dir.path().display()));
-    let path = dir.path().join("tierwise.toml");
-    std::fs::write(&path, cfg).unwrap();
-    let out = tierwise(&["run", "--config", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let eml = std::fs::read_dir(dir.path().join("outbox")).unwrap().next().unwrap().unwrap().path();
-    let raw = std::fs::read(&eml).unwrap();
+    let raw = std::fs::read(run_demo_into(dir.path())).unwrap();
     let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
     let html = msg.body_html(0).unwrap().into_owned();
     let lower = html.to_lowercase();
