@@ -122,14 +122,15 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
     tracing::info!(files = inputs.files.len(), rows, ms = started.elapsed().as_millis() as u64, "inputs read");
     let started = Instant::now();
     let setup = Setup { currency: &report.currency, tiers: &report.tiers, discounts_are_cost: report.discounts_are_cost };
-    let current = metrics::compute(&inputs, &setup, period).context("computing the period")?;
+    let prepared = metrics::prepare(&inputs).context("preparing the figures")?;
+    let current = metrics::compute(&prepared, &setup, period).context("computing the period")?;
     let previous_period = period.previous();
-    let previous = metrics::compute(&inputs, &setup, previous_period).context("computing the previous period")?;
+    let previous = metrics::compute(&prepared, &setup, previous_period).context("computing the previous period")?;
     let mut trend = vec![(period, current.total.clone()), (previous_period, previous.total.clone())];
     let mut earlier = previous_period;
     for _ in 2..report.trend_periods {
         earlier = earlier.previous();
-        let figures = metrics::compute(&inputs, &setup, earlier).context("computing the trend")?;
+        let figures = metrics::compute(&prepared, &setup, earlier).context("computing the trend")?;
         trend.push((earlier, figures.total));
     }
     trend.reverse();
@@ -138,7 +139,9 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
         None => metrics::earliest_day(&inputs).context("finding the campaign's first day")?,
     };
     let campaign = match start.filter(|s| *s <= period.to).map(|s| Period::new(s, period.to)) {
-        Some(Ok(span)) => Some((span, metrics::compute(&inputs, &setup, span).context("computing the campaign to date")?.total)),
+        Some(Ok(span)) => {
+            Some((span, metrics::compute(&prepared, &setup, span).context("computing the campaign to date")?.total))
+        }
         _ => None,
     };
     tracing::info!(

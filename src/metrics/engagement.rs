@@ -15,11 +15,15 @@ pub fn accounts_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
     Ok(df!("platform" => platforms, "handle" => handles, "influencer_id" => ids)?.lazy())
 }
 
+/// Follower snapshots with repeated rows of one account and day removed (the last row wins).
+pub fn prepare_followers(followers: LazyFrame) -> PolarsResult<DataFrame> {
+    followers.unique_stable_generic(Some(vec![col("platform"), col("handle"), col("day")]), UniqueKeepStrategy::Last).collect()
+}
+
 /// Each account's followers for a period ending on day `to`: its latest snapshot at or before
-/// `to` (repeated snapshots of one day: the last row wins).
+/// `to`.
 pub fn account_followers(followers: LazyFrame, to: i32) -> LazyFrame {
     followers
-        .unique_stable_generic(Some(vec![col("platform"), col("handle"), col("day")]), UniqueKeepStrategy::Last)
         .filter(col("day").lt_eq(lit(to)))
         .group_by([col("platform"), col("handle")])
         .agg([col("followers").sort_by([col("day")], SortMultipleOptions::default()).last()])
@@ -38,9 +42,9 @@ pub fn influencer_followers(accounts: LazyFrame, account_followers: LazyFrame) -
         .agg([col("followers").max()])
 }
 
-/// The period's posts of roster accounts (repeated post rows: the last wins), each with its
-/// account's follower count as `post_followers` (null without a snapshot) and `engagements`.
-pub fn period_posts(posts: LazyFrame, accounts: LazyFrame, account_followers: LazyFrame, from: i32, to: i32) -> LazyFrame {
+/// Posts of roster accounts with their `influencer_id` and `engagements` (repeated post rows:
+/// the last wins).
+pub fn prepare_posts(posts: LazyFrame, accounts: LazyFrame) -> PolarsResult<DataFrame> {
     let engagements = ["likes", "comments", "shares", "saves"]
         .into_iter()
         .map(|m| col(m).fill_null(lit(0i64)))
@@ -48,15 +52,20 @@ pub fn period_posts(posts: LazyFrame, accounts: LazyFrame, account_followers: La
         .unwrap_or(lit(0i64));
     posts
         .unique_stable_generic(Some(vec![col("platform"), col("handle"), col("post_id")]), UniqueKeepStrategy::Last)
-        .filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))))
         .join(accounts, [col("platform"), col("handle")], [col("platform"), col("handle")], JoinArgs::new(JoinType::Inner))
-        .join(
-            account_followers.select([col("platform"), col("handle"), col("followers").alias("post_followers")]),
-            [col("platform"), col("handle")],
-            [col("platform"), col("handle")],
-            JoinArgs::new(JoinType::Left),
-        )
         .with_column(engagements.alias("engagements"))
+        .collect()
+}
+
+/// The period's posts, each with its account's follower count for the period as
+/// `post_followers` (null without a snapshot).
+pub fn period_posts(posts: LazyFrame, account_followers: LazyFrame, from: i32, to: i32) -> LazyFrame {
+    posts.filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to)))).join(
+        account_followers.select([col("platform"), col("handle"), col("followers").alias("post_followers")]),
+        [col("platform"), col("handle")],
+        [col("platform"), col("handle")],
+        JoinArgs::new(JoinType::Left),
+    )
 }
 
 /// Sums per influencer, with the numerators and denominators the ratios need:

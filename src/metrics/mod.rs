@@ -31,43 +31,76 @@ pub enum MetricsError {
     MissingFxRate { path: PathBuf, line: usize, order: String, currency: String, report_currency: String },
 }
 
+/// What every period of a run shares, computed once: de-duplicated and owned posts,
+/// follower snapshots, attributed orders with their money, and the data-quality counts that do
+/// not depend on the period.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    accounts: DataFrame,
+    posts: DataFrame,
+    followers: DataFrame,
+    orders: money::OrderBook,
+    costs: DataFrame,
+    roster: DataFrame,
+    order_files: Vec<PathBuf>,
+    unowned_accounts: usize,
+    rows_rejected: usize,
+    cost_rows_not_in_roster: usize,
+}
+
+/// Prepares `inputs` for [`compute`].
+pub fn prepare(inputs: &Inputs) -> Result<Prepared, MetricsError> {
+    let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
+    Ok(Prepared {
+        posts: engagement::prepare_posts(inputs.posts.clone().lazy(), accounts.clone().lazy())?,
+        followers: engagement::prepare_followers(inputs.followers.clone().lazy())?,
+        orders: money::prepare(inputs.orders.clone().lazy(), inputs.order_codes.clone().lazy(), &inputs.roster)?,
+        accounts,
+        costs: inputs.costs.clone(),
+        roster: figures::roster_frame(&inputs.roster)?.collect()?,
+        order_files: inputs.order_files.clone(),
+        unowned_accounts: inputs.unowned_accounts.len(),
+        rows_rejected: inputs.rejected.len(),
+        cost_rows_not_in_roster: inputs.unassigned_costs.len(),
+    })
+}
+
 /// Every figure of one period.
-pub fn compute(inputs: &Inputs, setup: &Setup<'_>, period: Period) -> Result<Figures, MetricsError> {
+pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period) -> Result<Figures, MetricsError> {
     let (from, to) = period.day_range();
-    let accounts = engagement::accounts_frame(&inputs.roster)?;
-    let account_followers = engagement::account_followers(inputs.followers.clone().lazy(), to);
-    let posts = engagement::period_posts(inputs.posts.clone().lazy(), accounts.clone(), account_followers.clone(), from, to);
+    let account_followers = engagement::account_followers(prepared.followers.clone().lazy(), to).collect()?.lazy();
+    let posts = engagement::period_posts(prepared.posts.clone().lazy(), account_followers.clone(), from, to).collect()?.lazy();
     let engagement_by_influencer = engagement::per_influencer(posts.clone());
-    let followers_by_influencer = engagement::influencer_followers(accounts, account_followers);
+    let followers_by_influencer = engagement::influencer_followers(prepared.accounts.clone().lazy(), account_followers);
 
-    let orders = money::counted_orders(inputs.orders.clone().lazy(), from, to);
-    let attribution = money::attribute(orders.clone(), inputs.order_codes.clone().lazy(), &inputs.roster)?;
-    let attributed = money::with_money(orders, attribution.winners.clone().lazy());
-    money::check_fx(attributed.clone(), inputs, setup.currency)?;
-    let money_by_influencer = money::per_influencer(attributed.clone());
-    let costs = money::cost_rows(inputs.costs.clone().lazy(), from, to);
+    let attributed = money::attributed_in(&prepared.orders, from, to, &prepared.order_files, setup.currency)?;
+    let money_by_influencer = money::per_influencer(attributed.clone().lazy());
+    let costs = money::cost_rows(prepared.costs.clone().lazy(), from, to);
 
-    let base = figures::roster_frame(&inputs.roster)?
-        .join(followers_by_influencer, [col("influencer_id")], [col("influencer_id")], JoinArgs::new(JoinType::Left))
-        .join(engagement_by_influencer, [col("influencer_id")], [col("influencer_id")], JoinArgs::new(JoinType::Left))
-        .join(money_by_influencer, [col("influencer_id")], [col("influencer_id")], JoinArgs::new(JoinType::Left))
-        .join(costs, [col("influencer_id")], [col("influencer_id")], JoinArgs::new(JoinType::Left));
+    let id = || [col("influencer_id")];
+    let left = || JoinArgs::new(JoinType::Left);
+    let base = prepared
+        .roster
+        .clone()
+        .lazy()
+        .join(followers_by_influencer, id(), id(), left())
+        .join(engagement_by_influencer, id(), id(), left())
+        .join(money_by_influencer, id(), id(), left())
+        .join(costs, id(), id(), left());
     let influencers = rollup::influencer_rows(base, setup).collect()?;
     let tiers = rollup::tier_rows(influencers.clone().lazy(), setup).collect()?;
     let total = rollup::total_row(influencers.clone().lazy(), setup).collect()?;
 
-    let post_lines = engagement::post_lines(posts.clone())?;
-    let mut quality = engagement::quality(posts)?;
-    quality.attribution_conflicts = attribution.conflicts;
-    quality.unmatched_codes = attribution.unmatched;
-    quality.unowned_accounts = inputs.unowned_accounts.len();
-    quality.rows_rejected = inputs.rejected.len();
-    quality.cost_rows_not_in_roster = inputs.unassigned_costs.len();
-    let codes = money::code_use(attributed, attribution.winners.lazy())?;
+    let mut quality = engagement::quality(posts.clone())?;
+    quality.attribution_conflicts = money::conflicts(&attributed)?;
+    quality.unmatched_codes = money::unmatched_in(&prepared.orders, from, to)?;
+    quality.unowned_accounts = prepared.unowned_accounts;
+    quality.rows_rejected = prepared.rows_rejected;
+    quality.cost_rows_not_in_roster = prepared.cost_rows_not_in_roster;
     let mut figures = Figures::from_frames(&influencers, &tiers, &total, setup.tiers)?;
     figures.quality = quality;
-    figures.codes = codes;
-    figures.posts = post_lines;
+    figures.codes = money::code_use(attributed.lazy())?;
+    figures.posts = engagement::post_lines(posts)?;
     Ok(figures)
 }
 

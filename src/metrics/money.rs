@@ -1,33 +1,49 @@
 //! Orders → counted orders (de-duplicated across exports, cancelled/voided/expired dropped),
 //! coupon attribution (first matching code wins; conflicts and unmatched codes counted),
-//! net revenue and cost.
+//! net revenue, and cost. Everything that does not depend on the period is done once.
 
 use super::MetricsError;
 use super::figures::{CodeUse, UnmatchedCode};
 use crate::source::values::MICROS;
-use crate::source::{Inputs, Roster, csv_file::CsvText};
+use crate::source::{Roster, csv_file::CsvText};
 use polars::prelude::*;
+use std::path::PathBuf;
 
-/// The period's counted orders: one copy per order id (cancelled beats not cancelled, then the
-/// larger refund, then the later file and row), minus voided, expired and cancelled orders.
-pub fn counted_orders(orders: LazyFrame, from: i32, to: i32) -> LazyFrame {
+/// The run's orders, attributed once; periods only filter them by day.
+#[derive(Debug, Clone)]
+pub struct OrderBook {
+    /// Attributed counted orders: file, row, name, currency, fx_missing, day, influencer_id,
+    /// code (the winning one), claimants (influencers whose codes it carried),
+    /// revenue_micros, discounts_micros, refunds_micros, returned.
+    pub attributed: DataFrame,
+    /// Codes of counted orders that matched nobody: file, row, day, code.
+    pub unmatched: DataFrame,
+}
+
+/// One copy per order id (cancelled beats not cancelled, then the larger refund, then the later
+/// file and row), minus voided, expired and cancelled orders.
+fn counted_orders(orders: LazyFrame) -> LazyFrame {
     let key_first = SortMultipleOptions::default().with_order_descending_multi([false, true, true, true, true]);
     orders
         .sort_by_exprs([col("order_key"), col("cancelled"), col("refunds_micros"), col("file"), col("row")], key_first)
         .unique_stable_generic(Some(vec![col("order_key")]), UniqueKeepStrategy::First)
         .filter(col("cancelled").not().and(col("status").neq(lit("voided"))).and(col("status").neq(lit("expired"))))
-        .filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))))
 }
 
-pub struct Attribution {
-    /// file, row, influencer_id, code: the winning code of each attributed order.
-    pub winners: DataFrame,
-    pub conflicts: usize,
-    pub unmatched: Vec<UnmatchedCode>,
+/// revenue = subtotal × (total − refunds) ÷ total, kept within [0, subtotal] (total 0: the
+/// subtotal), in millionths of the report currency; whole unless the order was partly refunded.
+fn revenue() -> Expr {
+    let float = |c: &str| col(c).cast(DataType::Float64);
+    let subtotal = float("subtotal_micros");
+    let kept = float("total_micros") - float("refunds_micros");
+    let net =
+        when(col("total_micros").eq(lit(0i64))).then(subtotal.clone()).otherwise(subtotal.clone() * kept / float("total_micros"));
+    let capped = when(net.clone().gt(subtotal.clone())).then(subtotal).otherwise(net);
+    when(capped.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(capped)
 }
 
-/// Matches each counted order's codes against the roster's.
-pub fn attribute(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> PolarsResult<Attribution> {
+/// Counts, de-duplicates and attributes every order once.
+pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> PolarsResult<OrderBook> {
     let (mut code_list, mut owners) = (Vec::new(), Vec::new());
     for (code, id) in roster.codes() {
         code_list.push(code.to_string());
@@ -35,75 +51,91 @@ pub fn attribute(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> Polars
     }
     let roster_codes = df!("code" => code_list, "influencer_id" => owners)?.lazy();
     let keys = [col("file"), col("row")];
+    let counted = counted_orders(orders).collect()?;
     let order_codes = codes
-        .join(orders.select(keys.clone()), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Inner))
+        .join(
+            counted.clone().lazy().select([col("file"), col("row"), col("day")]),
+            keys.clone(),
+            keys.clone(),
+            JoinArgs::new(JoinType::Inner),
+        )
         .join(roster_codes, [col("code")], [col("code")], JoinArgs::new(JoinType::Left))
         .collect()?;
     let by_pos = |c: &str| col(c).sort_by([col("pos")], SortMultipleOptions::default()).first();
-    let matched = order_codes
-        .clone()
+    let winners = order_codes.clone().lazy().filter(col("influencer_id").is_not_null()).group_by(keys.clone()).agg([
+        by_pos("influencer_id"),
+        by_pos("code"),
+        col("influencer_id").n_unique().cast(DataType::Int64).alias("claimants"),
+    ]);
+    let attributed = counted
         .lazy()
-        .filter(col("influencer_id").is_not_null())
-        .group_by(keys.clone())
-        .agg([by_pos("influencer_id"), by_pos("code"), col("influencer_id").n_unique().alias("claimants")])
+        .join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Inner))
+        .with_columns([revenue().alias("revenue_micros"), col("refunds_micros").gt(lit(0i64)).alias("returned")])
         .collect()?;
-    let conflicts = matched.column("claimants")?.cast(&DataType::Int64)?.i64()?.iter().filter(|n| n.unwrap_or(0) > 1).count();
-    let unmatched_df = order_codes
+    let unmatched = order_codes
         .lazy()
         .filter(col("influencer_id").is_null())
+        .select([col("file"), col("row"), col("day"), col("code")])
         .unique_stable_generic(Some(vec![col("file"), col("row"), col("code")]), UniqueKeepStrategy::First)
-        .group_by([col("code")])
-        .agg([len().cast(DataType::Int64).alias("orders")])
-        .sort_by_exprs([col("orders"), col("code")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
         .collect()?;
-    let unmatched = unmatched_df
-        .column("code")?
-        .str()?
-        .iter()
-        .zip(unmatched_df.column("orders")?.i64()?.iter())
-        .map(|(c, n)| UnmatchedCode { code: c.unwrap_or("").to_string(), orders: n.unwrap_or(0) as usize })
-        .collect();
-    Ok(Attribution { winners: matched.drop("claimants")?, conflicts, unmatched })
+    Ok(OrderBook { attributed, unmatched })
 }
 
-/// Attributed orders with `influencer_id` and `revenue_micros` (f64, millionths of the report
-/// currency; whole unless the order was partly refunded):
-/// subtotal × (total − refunds) ÷ total, kept within [0, subtotal] (total 0: the subtotal).
-pub fn with_money(orders: LazyFrame, winners: LazyFrame) -> LazyFrame {
-    let keys = [col("file"), col("row")];
-    let float = |c: &str| col(c).cast(DataType::Float64);
-    let subtotal = float("subtotal_micros");
-    let kept = float("total_micros") - float("refunds_micros");
-    let net =
-        when(col("total_micros").eq(lit(0i64))).then(subtotal.clone()).otherwise(subtotal.clone() * kept / float("total_micros"));
-    let capped = when(net.clone().gt(subtotal.clone())).then(subtotal).otherwise(net);
-    let clamped = when(capped.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(capped);
-    orders
-        .join(winners.select([col("file"), col("row"), col("influencer_id")]), keys.clone(), keys, JoinArgs::new(JoinType::Inner))
-        .with_columns([clamped.alias("revenue_micros"), col("refunds_micros").gt(lit(0i64)).alias("returned")])
+fn in_period(frame: &DataFrame, from: i32, to: i32) -> LazyFrame {
+    frame.clone().lazy().filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))))
 }
 
-/// Fails when an attributed order's currency has no configured rate.
-pub fn check_fx(attributed: LazyFrame, inputs: &Inputs, report_currency: &str) -> Result<(), MetricsError> {
+/// The period's attributed orders; fails when one's currency has no configured rate.
+pub fn attributed_in(
+    book: &OrderBook,
+    from: i32,
+    to: i32,
+    order_files: &[PathBuf],
+    currency: &str,
+) -> Result<DataFrame, MetricsError> {
+    let attributed = in_period(&book.attributed, from, to).collect()?;
     let missing = attributed
+        .clone()
+        .lazy()
         .filter(col("fx_missing"))
         .select([col("file"), col("row"), col("name"), col("currency")])
         .limit(1)
         .collect()?;
     if missing.height() == 0 {
-        return Ok(());
+        return Ok(attributed);
     }
     let file = missing.column("file")?.u32()?.get(0).unwrap_or(0) as usize;
     let row = missing.column("row")?.u32()?.get(0).unwrap_or(0) as usize;
-    let path = inputs.order_files.get(file).cloned().unwrap_or_default();
+    let path = order_files.get(file).cloned().unwrap_or_default();
     let line = CsvText::load(&path).map(|f| f.line_of_row(row)).unwrap_or(row + 2);
     Err(MetricsError::MissingFxRate {
         path,
         line,
         order: missing.column("name")?.str()?.get(0).unwrap_or("").to_string(),
         currency: missing.column("currency")?.str()?.get(0).unwrap_or("").to_string(),
-        report_currency: report_currency.to_string(),
+        report_currency: currency.to_string(),
     })
+}
+
+/// Orders with codes of more than one influencer among `attributed`.
+pub fn conflicts(attributed: &DataFrame) -> PolarsResult<usize> {
+    Ok(attributed.column("claimants")?.i64()?.iter().filter(|n| n.unwrap_or(0) > 1).count())
+}
+
+/// Codes that matched nobody in the period's counted orders, most used first.
+pub fn unmatched_in(book: &OrderBook, from: i32, to: i32) -> PolarsResult<Vec<UnmatchedCode>> {
+    let df = in_period(&book.unmatched, from, to)
+        .group_by([col("code")])
+        .agg([len().cast(DataType::Int64).alias("orders")])
+        .sort_by_exprs([col("orders"), col("code")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+        .collect()?;
+    let codes = df.column("code")?.str()?;
+    let orders = df.column("orders")?.i64()?;
+    Ok(codes
+        .iter()
+        .zip(orders.iter())
+        .map(|(c, n)| UnmatchedCode { code: c.unwrap_or("").to_string(), orders: n.unwrap_or(0) as usize })
+        .collect())
 }
 
 /// Orders, revenue, discounts, refunds and returned orders per influencer.
@@ -128,10 +160,8 @@ pub fn cost_rows(costs: LazyFrame, from: i32, to: i32) -> LazyFrame {
 }
 
 /// Orders and revenue per winning code.
-pub fn code_use(attributed: LazyFrame, winners: LazyFrame) -> PolarsResult<Vec<CodeUse>> {
-    let keys = [col("file"), col("row")];
+pub fn code_use(attributed: LazyFrame) -> PolarsResult<Vec<CodeUse>> {
     let df = attributed
-        .join(winners.select([col("file"), col("row"), col("code")]), keys.clone(), keys, JoinArgs::new(JoinType::Inner))
         .group_by([col("influencer_id"), col("code")])
         .agg([len().cast(DataType::Int64).alias("orders"), col("revenue_micros").sum()])
         .sort_by_exprs(
