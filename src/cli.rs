@@ -19,6 +19,10 @@ pub enum Command {
     Run(RunArgs),
     /// Validate the config and read every input; sends nothing.
     Check(CheckArgs),
+    /// Report every week or month of a date range (backfill), with progress; no email unless --email.
+    Rerun(RerunArgs),
+    /// Recent runs and deliveries, and any email whose delivery is uncertain.
+    Status(StatusArgs),
     /// Write a synthetic shop (roster, stats, costs, Shopify exports) for demos and benchmarks.
     #[command(hide = true)]
     Generate(crate::generate::GenerateArgs),
@@ -56,6 +60,42 @@ pub struct RunArgs {
     /// Send even if this period was already sent.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Every {
+    Week,
+    Month,
+}
+
+#[derive(Debug, Args)]
+pub struct RerunArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// First day of the range (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// Last day of the range, inclusive.
+    #[arg(long)]
+    pub to: String,
+    /// One report per ISO week or per calendar month touching the range.
+    #[arg(long, value_enum, default_value = "week")]
+    pub every: Every,
+    /// Email each period too (once per period, as `run` does).
+    #[arg(long)]
+    pub email: bool,
+    /// With --email: send again periods that were already sent.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// How many runs and deliveries to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

@@ -9,10 +9,12 @@ pub mod benchmarks;
 pub mod cli;
 pub mod config;
 pub mod deliver;
+pub mod faults;
 pub mod generate;
 
 pub mod metrics;
 pub mod period;
 pub mod report;
+pub mod schedule;
 pub mod source;
 pub mod tiers;

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use tierwise::app::{self, Failure};
+use tierwise::app;
 use tierwise::cli::Cli;
 
 fn main() -> ExitCode {
@@ -18,13 +18,9 @@ fn main() -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();
     match app::main(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Usage(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Run(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error());
+            ExitCode::from(failure.exit_code())
         }
     }
 }

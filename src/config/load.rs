@@ -43,13 +43,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             p.plain(format!("two reports are named `{}`", r.name));
         }
     }
+    let state_dir = base.join(root.string("state_dir", &mut p).map(Spanned::into_inner).unwrap_or_else(|| "state".into()));
     let email = match root.table("email", &mut p) {
         Some(t) => transport(t, &base, &mut p),
         None => Some(EmailTransport::File { outbox: base.join("out/outbox") }),
     };
     root.finish(&mut p);
     match (p.is_empty(), email) {
-        (true, Some(email)) => Ok(Config { path: path.to_path_buf(), base, reports, email }),
+        (true, Some(email)) => Ok(Config { path: path.to_path_buf(), state_dir, base, reports, email }),
         _ => Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.into_list() }),
     }
 }
@@ -87,7 +88,10 @@ fn report(
         }
         None => "last-week".to_string(),
     };
-    let schedule = f.string("schedule", p).map(Spanned::into_inner);
+    let schedule = match (f.string("schedule", p), timezone) {
+        (Some(s), Some(tz)) => crate::schedule::Schedule::parse(s.get_ref(), tz).map_err(|e| p.at(s.span(), e.to_string())).ok(),
+        _ => None,
+    };
     let out_dir = base.join(f.string("out_dir", p).map(Spanned::into_inner).unwrap_or_else(|| "out".into()));
     let discounts_are_cost = f.boolean("discounts_are_cost", p).unwrap_or(false);
     let templates = f.string("templates", p).map(|t| base.join(t.get_ref()));

@@ -19,6 +19,8 @@ pub struct Config {
     pub base: PathBuf,
     pub reports: Vec<ReportConfig>,
     pub email: EmailTransport,
+    /// Where the run ledger (SQLite) and the per-report locks live.
+    pub state_dir: PathBuf,
 }
 
 impl Config {
@@ -66,7 +68,7 @@ pub struct ReportConfig {
     pub currency: String,
     pub tiers: TierScheme,
     pub period: String,
-    pub schedule: Option<String>,
+    pub schedule: Option<crate::schedule::Schedule>,
     pub out_dir: PathBuf,
     pub discounts_are_cost: bool,
     pub inputs: InputsConfig,

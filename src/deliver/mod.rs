@@ -1,11 +1,12 @@
 //! SEND: builds the report email and hands it to the configured transport — a file outbox
 //! (default) or SMTP — once per report period unless forced.
 
+pub mod ledger;
 pub mod message;
-pub mod sent;
 pub mod transport;
 
-use crate::config::{EmailTransport, ReportConfig};
+use crate::config::EmailTransport;
+pub use ledger::Ledger;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +36,9 @@ pub enum DeliverError {
     },
     #[error(transparent)]
     Secret(#[from] crate::config::ConfigError),
-    #[error("cannot record the delivery in `{}`", path.display())]
+    #[error(transparent)]
+    Ledger(#[from] ledger::LedgerError),
+    #[error("cannot create `{}`", path.display())]
     Record {
         path: PathBuf,
         #[source]
@@ -45,48 +48,66 @@ pub enum DeliverError {
     Runtime(#[source] std::io::Error),
 }
 
-/// What happened to a report's email.
+impl DeliverError {
+    /// Whether the message may have reached the server although sending failed (a timeout
+    /// after the connection was open): such a delivery is not retried automatically.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, DeliverError::Smtp { source, .. } if source.is_timeout())
+    }
+}
+
+/// What happened to an email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Sent {
         message_id: String,
         recipients: usize,
     },
-    /// This period was sent before; nothing was sent again.
+    /// This period was sent before (at `at`); nothing was sent again.
     AlreadySent {
-        record: PathBuf,
+        at: String,
     },
-    /// A previous attempt may or may not have reached the server; not resent automatically.
+    /// An earlier attempt may or may not have reached the server; not resent automatically.
     Unknown {
-        record: PathBuf,
+        since: String,
     },
-    NoRecipients,
 }
 
-/// Sends `email` for `report`'s period `label` through `transport`, at most once unless `force`.
+/// Sends `email` for a report period once: what the ledger says was sent is not sent again
+/// unless `force`; an attempt with an unknown outcome is not repeated either.
 pub fn deliver(
-    report: &ReportConfig,
-    label: &str,
+    ledger: &Ledger,
+    report: &str,
+    period: &str,
+    kind: &str,
     email: lettre::Message,
     transport: &EmailTransport,
     force: bool,
 ) -> Result<Outcome, DeliverError> {
-    let ledger = sent::Ledger::new(report.out_dir.join(".deliveries"), label);
-    if !force {
-        match ledger.state() {
-            sent::State::Sent => {
-                return Ok(Outcome::AlreadySent { record: ledger.sent_path() });
-            }
-            sent::State::Pending => {
-                return Ok(Outcome::Unknown { record: ledger.pending_path() });
-            }
-            sent::State::None => {}
+    let reuse = match ledger.latest(report, period, kind)? {
+        Some(d) if !force => match d.state {
+            ledger::State::Sent => return Ok(Outcome::AlreadySent { at: d.updated_at }),
+            ledger::State::Sending => return Ok(Outcome::Unknown { since: d.updated_at }),
+            ledger::State::Pending | ledger::State::Failed => Some(d.id),
+        },
+        _ => None,
+    };
+    let to: Vec<String> = email.envelope().to().iter().map(ToString::to_string).collect();
+    let message_id = email.headers().get_raw("Message-ID").unwrap_or_default().to_string();
+    let id = ledger.begin(report, period, kind, &to.join(", "), &message_id, reuse)?;
+    crate::faults::point("delivery-pending");
+    ledger.mark(id, ledger::State::Sending, None)?;
+    crate::faults::point("delivery-sending");
+    match transport::send(transport, &email) {
+        Ok(()) => {
+            crate::faults::point("delivery-accepted");
+            ledger.mark(id, ledger::State::Sent, None)?;
+            Ok(Outcome::Sent { message_id, recipients: to.len() })
+        }
+        Err(e) if e.outcome_unknown() => Err(e),
+        Err(e) => {
+            ledger.mark(id, ledger::State::Failed, Some(&format!("{e:#}")))?;
+            Err(e)
         }
     }
-    let recipients = email.envelope().to().len();
-    let message_id = email.headers().get_raw("Message-ID").unwrap_or_default().to_string();
-    ledger.begin(&message_id)?;
-    transport::send(transport, &email)?;
-    ledger.finish()?;
-    Ok(Outcome::Sent { message_id, recipients })
 }

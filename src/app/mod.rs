@@ -1,0 +1,51 @@
+//! Wires the stages for each command and decides exit codes: 0 ok, 1 the run failed, 2 bad
+//! config or usage, 3 another run of the same report holds its lock.
+
+mod run;
+mod status;
+
+use crate::cli::Command;
+use crate::config::{self, Config};
+
+pub use run::{RunOutcome, compute, lock_report, periods_between, resolve_period, run, run_period};
+
+/// A failed command.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad config or usage: exit 2.
+    Usage(anyhow::Error),
+    /// The run failed; nothing was sent: exit 1.
+    Run(anyhow::Error),
+    /// Another run of the report is in progress: exit 3.
+    Busy(anyhow::Error),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Run(_) => 1,
+            Failure::Usage(_) => 2,
+            Failure::Busy(_) => 3,
+        }
+    }
+
+    pub fn error(&self) -> &anyhow::Error {
+        match self {
+            Failure::Usage(e) | Failure::Run(e) | Failure::Busy(e) => e,
+        }
+    }
+}
+
+pub fn main(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Run(args) => run(&args).map(|_| ()),
+        Command::Rerun(args) => run::rerun(&args),
+        Command::Check(args) => status::check(&args),
+        Command::Status(args) => status::status(&args),
+        Command::Generate(args) => crate::generate::generate(&args).map_err(Failure::Run),
+    }
+}
+
+fn load_config(path: &std::path::Path) -> Result<Config, Failure> {
+    config::load(path).map_err(|e| Failure::Usage(e.into()))
+}

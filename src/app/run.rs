@@ -1,0 +1,303 @@
+//! `run` and `rerun`: one report period (or a range of them) read, computed, written and
+//! emailed once, under the report's lock and recorded in the ledger.
+
+use super::{Failure, load_config};
+use crate::cli::{Every, RerunArgs, RunArgs};
+use crate::config::{Config, ReportConfig};
+use crate::deliver::{self, Ledger, Outcome};
+use crate::metrics::{self, Setup};
+use crate::period::Period;
+use crate::report::{self, RunData};
+use crate::source::{self, values::parse_date};
+use anyhow::{Context, anyhow};
+use chrono::{Datelike, Days, Months, NaiveDate};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The period a run reports on: --from/--to, --period, or the report's default.
+pub fn resolve_period(args: &RunArgs, report: &ReportConfig, now: chrono::DateTime<chrono::Utc>) -> Result<Period, Failure> {
+    let usage = |e: anyhow::Error| Failure::Usage(e);
+    if let (Some(from), Some(to)) = (&args.from, &args.to) {
+        let day = |s: &str, flag: &str| parse_date(s).map_err(|e| usage(anyhow!("--{flag} {s:?} {e}")));
+        return Period::new(day(from, "from")?, day(to, "to")?).map_err(|e| usage(e.into()));
+    }
+    let spec = args.period.as_deref().unwrap_or(&report.period);
+    let today = now.with_timezone(&report.timezone).date_naive();
+    Period::parse(spec, today).map_err(|e| usage(e.into()))
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub files: Vec<PathBuf>,
+}
+
+/// The report's lock: held for a whole run; a second run of the same report is refused.
+pub struct ReportLock {
+    _file: std::fs::File,
+}
+
+/// Takes `report`'s lock in the state folder, or says who holds it.
+pub fn lock_report(config: &Config, report: &str) -> Result<ReportLock, Failure> {
+    let dir = &config.state_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::Run(anyhow::Error::from(e).context(format!("creating `{}`", dir.display()))))?;
+    let path = dir.join(format!("{report}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Failure::Run(anyhow::Error::from(e).context(format!("opening `{}`", path.display()))))?;
+    match file.try_lock() {
+        Ok(()) => Ok(ReportLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Failure::Busy(anyhow!(
+            "another run of report `{report}` is in progress (lock `{}`); nothing was done",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(Failure::Run(anyhow::Error::from(e).context(format!("locking `{}`", path.display()))))
+        }
+    }
+}
+
+fn open_ledger(config: &Config) -> Result<Ledger, Failure> {
+    Ledger::open(&config.state_dir).map_err(|e| Failure::Run(e.into()))
+}
+
+/// `tierwise run`: read, compute, write, and (unless --no-email) send.
+pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
+    let config = load_config(&args.config.config)?;
+    let report = config.report(args.config.report.as_deref()).map_err(|e| Failure::Usage(e.into()))?;
+    let period = resolve_period(args, report, chrono::Utc::now())?;
+    if let (true, Some(dir)) = (args.no_email, &args.out) {
+        // Nothing shared is touched: no lock, no ledger; parallel runs are fine.
+        return produce(&config, None, report, period, dir, None).map(|(outcome, _)| outcome).map_err(Failure::Run);
+    }
+    let _lock = lock_report(&config, &report.name)?;
+    let ledger = open_ledger(&config)?;
+    let dir = args.out.clone().unwrap_or_else(|| report.out_dir.join(period.label()));
+    let email = (!args.no_email).then_some(args.force);
+    run_period(&config, &ledger, report, period, &dir, email).map_err(Failure::Run)
+}
+
+/// One period: computed, written into `dir`, emailed when `email` is `Some(force)`, recorded in
+/// the ledger. The caller holds the report's lock.
+pub fn run_period(
+    config: &Config,
+    ledger: &Ledger,
+    report: &ReportConfig,
+    period: Period,
+    dir: &Path,
+    email: Option<bool>,
+) -> anyhow::Result<RunOutcome> {
+    let span = tracing::info_span!("run", report = %report.name, period = %period.label());
+    let _guard = span.enter();
+    let run_id = ledger.run_started(&report.name, &period.label(), "")?;
+    let result = produce(config, Some(ledger), report, period, dir, email);
+    let (ok, inputs, outputs, error) = match &result {
+        Ok((outcome, inputs)) => (true, inputs.clone(), paths_json(&outcome.files), None),
+        Err(e) => (false, String::new(), String::new(), Some(format!("{e:#}"))),
+    };
+    ledger.run_finished(run_id, ok, &inputs, &outputs, error.as_deref())?;
+    result.map(|(outcome, _)| outcome)
+}
+
+fn paths_json(files: &[PathBuf]) -> String {
+    serde_json::to_string(&files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>()).unwrap_or_default()
+}
+
+/// Computes, renders, writes into `dir`, and sends when `email` is `Some(force)` (which needs
+/// the `ledger`).
+fn produce(
+    config: &Config,
+    ledger: Option<&Ledger>,
+    report: &ReportConfig,
+    period: Period,
+    dir: &Path,
+    email: Option<bool>,
+) -> anyhow::Result<(RunOutcome, String)> {
+    let data = compute(config, report, period)?;
+    let inputs = serde_json::to_string(&data.inputs).unwrap_or_default();
+    let started = Instant::now();
+    // Render first: a broken template must leave no half-written folder behind.
+    let rendered = report::render_report(&data)?;
+    let mut files = report::write_data_files(&data, dir).context("writing the report files")?;
+    files.extend(report::write_report_files(&rendered, dir)?);
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), ms, "report written");
+    if let (Some(force), Some(ledger)) = (email, ledger) {
+        send(config, ledger, report, &period, &rendered, dir, force)?;
+    }
+    Ok((RunOutcome { dir: dir.to_path_buf(), files }, inputs))
+}
+
+/// The periods of `every` that touch `[from, to]`: ISO weeks Monday to Sunday, or months.
+pub fn periods_between(from: NaiveDate, to: NaiveDate, every: Every) -> Vec<Period> {
+    let mut out = Vec::new();
+    let mut start = match every {
+        Every::Week => from - Days::new(u64::from(from.weekday().num_days_from_monday())),
+        Every::Month => from.with_day(1).unwrap_or(from),
+    };
+    while start <= to {
+        let next = match every {
+            Every::Week => start + Days::new(7),
+            Every::Month => start + Months::new(1),
+        };
+        if let Some(end) = next.pred_opt() {
+            out.push(Period { from: start, to: end });
+        }
+        start = next;
+    }
+    out
+}
+
+/// `tierwise rerun`: every week or month of a range, with a progress bar; email only with --email.
+pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
+    let config = load_config(&args.config.config)?;
+    let report = config.report(args.config.report.as_deref()).map_err(|e| Failure::Usage(e.into()))?;
+    let day = |s: &str, flag: &str| parse_date(s).map_err(|e| Failure::Usage(anyhow!("--{flag} {s:?} {e}")));
+    let (from, to) = (day(&args.from, "from")?, day(&args.to, "to")?);
+    Period::new(from, to).map_err(|e| Failure::Usage(e.into()))?;
+    let periods = periods_between(from, to, args.every);
+    let _lock = lock_report(&config, &report.name)?;
+    let ledger = open_ledger(&config)?;
+    let bar = indicatif::ProgressBar::new(periods.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}, {eta} left]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut failed = Vec::new();
+    for period in periods {
+        bar.set_message(period.label());
+        let dir = report.out_dir.join(period.label());
+        if let Err(e) = run_period(&config, &ledger, report, period, &dir, args.email.then_some(args.force)) {
+            bar.suspend(|| eprintln!("error: {} {}: {e:#}", report.name, period.label()));
+            failed.push(period.label());
+        }
+        bar.inc(1);
+    }
+    bar.finish_with_message("done");
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Run(anyhow!("{} period(s) failed: {}", failed.len(), failed.join(", "))))
+    }
+}
+
+/// Emails the rendered report and any statements, each at most once per period unless `force`.
+fn send(
+    config: &Config,
+    ledger: &Ledger,
+    report: &ReportConfig,
+    period: &Period,
+    rendered: &report::render::Rendered,
+    dir: &Path,
+    force: bool,
+) -> anyhow::Result<()> {
+    let Some(email_cfg) = &report.email else {
+        tracing::info!("no [report.email] configured; nothing sent");
+        return Ok(());
+    };
+    let label = period.label();
+    let subject = deliver::message::subject(email_cfg, &report.name, &label, &rendered.title)?;
+    let email = deliver::message::build(email_cfg, &subject, rendered, dir)?;
+    let outcome =
+        deliver::deliver(ledger, &report.name, &label, "report", email, &config.email, force).context("sending the report")?;
+    log_outcome("report", &outcome);
+    for statement in &rendered.statements {
+        let email = deliver::message::statement(email_cfg, statement)?;
+        let kind = format!("statement:{}", statement.influencer_id);
+        let outcome = deliver::deliver(ledger, &report.name, &label, &kind, email, &config.email, force)
+            .with_context(|| format!("sending the statement of `{}`", statement.influencer_id))?;
+        log_outcome(&kind, &outcome);
+    }
+    Ok(())
+}
+
+fn log_outcome(what: &str, outcome: &Outcome) {
+    match outcome {
+        Outcome::Sent { message_id, recipients } => tracing::info!(what, %message_id, recipients, "emailed"),
+        Outcome::AlreadySent { at } => {
+            tracing::info!(what, at, "this period was already emailed; not sent again (use --force to resend)")
+        }
+        Outcome::Unknown { since } => tracing::warn!(
+            what,
+            since,
+            "an earlier attempt for this period may or may not have been delivered; not resent (check the mailbox, then use --force)"
+        ),
+    }
+}
+
+/// Reads the inputs and computes the period and the one before it.
+pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) -> anyhow::Result<RunData<'a>> {
+    let started = Instant::now();
+    let inputs = source::inputs::load(report, &config.base).context("reading the inputs")?;
+    let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
+    tracing::info!(files = inputs.files.len(), rows, ms = started.elapsed().as_millis() as u64, "inputs read");
+    let started = Instant::now();
+    let setup = Setup { currency: &report.currency, tiers: &report.tiers, discounts_are_cost: report.discounts_are_cost };
+    let prepared = metrics::prepare(&inputs).context("preparing the figures")?;
+    let current = metrics::compute(&prepared, &setup, period).context("computing the period")?;
+    let previous_period = period.previous();
+    let previous = metrics::compute(&prepared, &setup, previous_period).context("computing the previous period")?;
+    let mut trend = vec![(period, current.total.clone()), (previous_period, previous.total.clone())];
+    let mut earlier = previous_period;
+    for _ in 2..report.trend_periods {
+        earlier = earlier.previous();
+        let figures = metrics::compute(&prepared, &setup, earlier).context("computing the trend")?;
+        trend.push((earlier, figures.total));
+    }
+    trend.reverse();
+    let start = match report.campaign_start {
+        Some(day) => Some(day),
+        None => metrics::earliest_day(&inputs).context("finding the campaign's first day")?,
+    };
+    let campaign = match start.filter(|s| *s <= period.to).map(|s| Period::new(s, period.to)) {
+        Some(Ok(span)) => {
+            Some((span, metrics::compute(&prepared, &setup, span).context("computing the campaign to date")?.total))
+        }
+        _ => None,
+    };
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        periods = trend.len(),
+        "figures computed: the period, its trend and the campaign to date"
+    );
+    let unowned = inputs.unowned_accounts.iter().map(|(p, h)| format!("{}:{h}", p.as_str())).collect();
+    let orders_as_of = export_times(&inputs.order_files);
+    let campaigns: std::collections::BTreeSet<String> =
+        inputs.roster.influencers.iter().filter_map(|i| i.campaign.clone()).collect();
+    Ok(RunData {
+        report,
+        period,
+        previous_period,
+        current,
+        previous,
+        inputs: inputs.files,
+        rejected: inputs.rejected,
+        unassigned_costs: inputs.unassigned_costs,
+        campaigns: campaigns.into_iter().collect(),
+        unowned,
+        orders_as_of,
+        trend,
+        campaign,
+        roster: inputs.roster.influencers,
+    })
+}
+
+/// "orders_export_1.csv written 2026-11-02 07:00 UTC; …": when each order export was written.
+fn export_times(files: &[PathBuf]) -> String {
+    let times: Vec<String> = files
+        .iter()
+        .map(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            match std::fs::metadata(p).and_then(|m| m.modified()) {
+                Ok(t) => format!("{name} written {}", chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%d %H:%M UTC")),
+                Err(_) => name,
+            }
+        })
+        .collect();
+    if times.is_empty() { "no order exports were read".to_string() } else { times.join("; ") }
+}

@@ -1,0 +1,77 @@
+//! `status` (recent runs and deliveries from the ledger, uncertain deliveries first) and
+//! `check` (config, inputs and the SMTP connection; sends nothing).
+
+use super::{Failure, load_config};
+use crate::cli::{CheckArgs, StatusArgs};
+use crate::config::ReportConfig;
+use crate::deliver::{self, Ledger};
+use crate::source;
+use anyhow::Context;
+
+/// `tierwise status`.
+pub fn status(args: &StatusArgs) -> Result<(), Failure> {
+    let config = load_config(&args.config.config)?;
+    let ledger = Ledger::open(&config.state_dir).map_err(|e| Failure::Run(e.into()))?;
+    let read = |e: deliver::ledger::LedgerError| Failure::Run(e.into());
+    let unknown = ledger.unknown(args.config.report.as_deref()).map_err(read)?;
+    if !unknown.is_empty() {
+        println!("UNCERTAIN: these emails may or may not have been delivered (a run stopped while sending).");
+        println!("Check the recipients' mailboxes; `tierwise run --period P --force` sends one again.");
+        for d in &unknown {
+            println!(
+                "  {} {} {} to {} (message {}, since {})",
+                d.report, d.period, d.kind, d.recipients, d.message_id, d.updated_at
+            );
+        }
+        println!();
+    }
+    println!("{:<5} {:<20} {:<24} {:<26} {:<8} error", "run", "report", "period", "started", "status");
+    for r in ledger.recent_runs(args.limit).map_err(read)? {
+        println!(
+            "{:<5} {:<20} {:<24} {:<26} {:<8} {}",
+            r.id,
+            r.report,
+            r.period,
+            r.started_at,
+            r.status,
+            r.error.unwrap_or_default()
+        );
+    }
+    println!();
+    println!("{:<5} {:<20} {:<24} {:<22} {:<8} recipients", "email", "report", "period", "kind", "state");
+    for d in ledger.recent_deliveries(args.limit).map_err(read)? {
+        let state = format!("{:?}", d.state).to_lowercase();
+        println!("{:<5} {:<20} {:<24} {:<22} {:<8} {}", d.id, d.report, d.period, d.kind, state, d.recipients);
+    }
+    Ok(())
+}
+
+/// `tierwise check`: the config, then every report's inputs; sends nothing.
+pub fn check(args: &CheckArgs) -> Result<(), Failure> {
+    let config = load_config(&args.config.config)?;
+    let reports: Vec<&ReportConfig> = match &args.config.report {
+        Some(name) => vec![config.report(Some(name)).map_err(|e| Failure::Usage(e.into()))?],
+        None => config.reports.iter().collect(),
+    };
+    for report in reports {
+        let inputs = source::inputs::load(report, &config.base)
+            .with_context(|| format!("report `{}`", report.name))
+            .map_err(Failure::Run)?;
+        let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
+        let connection = match deliver::transport::test_connection(&config.email) {
+            Ok(Some(true)) => "SMTP server answered",
+            Ok(Some(false)) => "SMTP server did not accept the connection",
+            Ok(None) => "file outbox",
+            Err(e) => return Err(Failure::Run(anyhow::Error::from(e).context("trying the SMTP server"))),
+        };
+        println!(
+            "report `{}`: config ok; {} influencers, {} files, {} rows read, {} rows rejected; email: {connection}",
+            report.name,
+            inputs.roster.influencers.len(),
+            inputs.files.len(),
+            rows,
+            inputs.rejected.len()
+        );
+    }
+    Ok(())
+}

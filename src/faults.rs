@@ -1,0 +1,12 @@
+//! Named points in the delivery path where a test can stop the process, to check that a crash
+//! at any of them loses no email and sends none twice. `TIERWISE_PAUSE_AT=<point>` makes the
+//! process announce the point on stderr and wait there (to be killed); nothing happens
+//! otherwise.
+
+/// Waits at `name` when `TIERWISE_PAUSE_AT` names it (a test kills the process meanwhile).
+pub fn point(name: &str) {
+    if std::env::var("TIERWISE_PAUSE_AT").is_ok_and(|p| p == name) {
+        eprintln!("paused at {name}");
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+}
