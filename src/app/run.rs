@@ -301,3 +301,19 @@ fn export_times(files: &[PathBuf]) -> String {
         .collect();
     if times.is_empty() { "no order exports were read".to_string() } else { times.join("; ") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_and_months_touching_a_range() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let weeks = periods_between(d("2026-10-14"), d("2026-10-27"), Every::Week);
+        let labels: Vec<String> = weeks.iter().map(Period::label).collect();
+        assert_eq!(labels, ["2026-W42", "2026-W43", "2026-W44"]);
+        let months = periods_between(d("2026-11-30"), d("2027-01-01"), Every::Month);
+        let labels: Vec<String> = months.iter().map(Period::label).collect();
+        assert_eq!(labels, ["2026-11", "2026-12", "2027-01"]);
+    }
+}

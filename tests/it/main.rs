@@ -6,6 +6,7 @@ mod config;
 mod email;
 mod figures;
 mod locales;
+mod operate;
 mod properties;
 mod report;
 mod statements;
