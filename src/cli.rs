@@ -23,6 +23,8 @@ pub enum Command {
     Rerun(RerunArgs),
     /// Recent runs and deliveries, and any email whose delivery is uncertain.
     Status(StatusArgs),
+    /// Run every report on its `schedule`, in its time zone, until SIGTERM.
+    Daemon(DaemonArgs),
     /// Write a synthetic shop (roster, stats, costs, Shopify exports) for demos and benchmarks.
     #[command(hide = true)]
     Generate(crate::generate::GenerateArgs),
@@ -87,6 +89,13 @@ pub struct RerunArgs {
     /// With --email: send again periods that were already sent.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// The config file.
+    #[arg(long, default_value = "config/tierwise.toml")]
+    pub config: PathBuf,
 }
 
 #[derive(Debug, Args)]

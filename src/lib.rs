@@ -8,6 +8,7 @@ pub mod app;
 pub mod benchmarks;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod deliver;
 pub mod faults;
 pub mod generate;

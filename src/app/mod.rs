@@ -42,6 +42,14 @@ pub fn main(command: Command) -> Result<(), Failure> {
         Command::Rerun(args) => run::rerun(&args),
         Command::Check(args) => status::check(&args),
         Command::Status(args) => status::status(&args),
+        Command::Daemon(args) => {
+            let config = load_config(&args.config)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Failure::Run(anyhow::Error::from(e).context("starting the runtime")))?;
+            runtime.block_on(crate::daemon::run(config))
+        }
         Command::Generate(args) => crate::generate::generate(&args).map_err(Failure::Run),
     }
 }

@@ -35,6 +35,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_key ON deliveries (report, period, kind);
+CREATE TABLE IF NOT EXISTS fires (
+    report TEXT NOT NULL,
+    fire_at TEXT NOT NULL,         -- the scheduled instant (UTC), handled once
+    period TEXT NOT NULL,
+    PRIMARY KEY (report, fire_at)
+);
 ";
 
 #[derive(Debug, thiserror::Error)]
@@ -240,11 +246,20 @@ impl Ledger {
         Ok(rows)
     }
 
-    /// When the report last finished a scheduled period successfully (for catch-up).
-    pub fn last_ok_run(&self, report: &str) -> Result<Option<DateTime<Utc>>, LedgerError> {
+    /// Records that the scheduled fire at `at` was handled (run, whatever its outcome).
+    pub fn record_fire(&self, report: &str, at: DateTime<Utc>, period: &str) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO fires (report, fire_at, period) VALUES (?1, ?2, ?3)",
+            params![report, at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), period],
+        )?;
+        Ok(())
+    }
+
+    /// The last scheduled fire handled for `report` (catch-up starts after it).
+    pub fn last_fire(&self, report: &str) -> Result<Option<DateTime<Utc>>, LedgerError> {
         let at: Option<String> = self
             .conn
-            .query_row("SELECT MAX(started_at) FROM runs WHERE report = ?1 AND status = 'ok'", params![report], |r| r.get(0))
+            .query_row("SELECT MAX(fire_at) FROM fires WHERE report = ?1", params![report], |r| r.get(0))
             .optional()?
             .flatten();
         Ok(at.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|t| t.with_timezone(&Utc)))
@@ -284,7 +299,10 @@ mod tests {
         assert_eq!(reopened.latest("r", "2026-W44", "report").unwrap().unwrap().state, State::Sent);
         let run = reopened.run_started("r", "2026-W44", "[]").unwrap();
         reopened.run_finished(run, true, "[]", "[]", None).unwrap();
-        assert!(reopened.last_ok_run("r").unwrap().is_some());
+        let fire: DateTime<Utc> = "2026-11-02T06:00:00Z".parse().unwrap();
+        reopened.record_fire("r", fire, "2026-W44").unwrap();
+        reopened.record_fire("r", fire, "2026-W44").unwrap();
+        assert_eq!(reopened.last_fire("r").unwrap(), Some(fire));
         assert_eq!(reopened.recent_runs(5).unwrap()[0].status, "ok");
     }
 }

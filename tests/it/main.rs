@@ -3,6 +3,7 @@
 mod bad_input;
 mod browser;
 mod config;
+mod daemon;
 mod email;
 mod figures;
 mod locales;

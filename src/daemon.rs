@@ -1,0 +1,180 @@
+//! `tierwise daemon`: every report on its cron, in its own time zone. tokio-cron-scheduler runs
+//! one-shot jobs at instants computed by [`Schedule`] for each occurrence (never its fixed-
+//! offset `*_tz` jobs, which drift an hour across DST) and a job is re-armed after each fire.
+//! Fires go through one loop, so runs never overlap; a failing run is logged and the daemon
+//! goes on. At start-up, fires missed while it was down are run once, oldest first
+//! (systemd `Persistent=`). SIGTERM or SIGINT: no new runs; the running one finishes.
+
+use crate::app::{self, Failure};
+use crate::config::Config;
+use crate::deliver::Ledger;
+use crate::period::Period;
+use crate::schedule::Schedule;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+/// How long a stop waits for the running report.
+const FINISH_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A report's scheduled instant has come.
+#[derive(Debug, Clone, Copy)]
+struct Fire {
+    report: usize,
+    at: DateTime<Utc>,
+}
+
+/// Runs until SIGTERM or SIGINT.
+pub async fn run(config: Config) -> Result<(), Failure> {
+    let failure = |e: anyhow::Error| Failure::Run(e);
+    let scheduled: Vec<(usize, Schedule)> =
+        config.reports.iter().enumerate().filter_map(|(i, r)| r.schedule.clone().map(|s| (i, s))).collect();
+    if scheduled.is_empty() {
+        return Err(Failure::Usage(anyhow::anyhow!("no [[report]] has a `schedule`; nothing to run")));
+    }
+    // Signals first: a stop during catch-up must finish the running report, not kill it.
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("SIGTERM").map_err(failure)?;
+    let ledger = Ledger::open(&config.state_dir).map_err(|e| failure(e.into()))?;
+    if catch_up(&config, &ledger, &scheduled, &mut term).await == Flow::Stop {
+        tracing::info!("daemon stopped");
+        return Ok(());
+    }
+
+    let scheduler = JobScheduler::new().await.context("starting the scheduler").map_err(failure)?;
+    scheduler.start().await.context("starting the scheduler").map_err(failure)?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Fire>();
+    for (report, schedule) in &scheduled {
+        arm(&scheduler, &tx, &config, *report, schedule, Utc::now()).await.map_err(failure)?;
+    }
+    loop {
+        tokio::select! {
+            Some(fire) = rx.recv() => {
+                if run_one(&config, fire, &mut term).await == Flow::Stop {
+                    break;
+                }
+                let (_, schedule) = scheduled.iter().find(|(i, _)| *i == fire.report).expect("a fire comes from a scheduled report");
+                arm(&scheduler, &tx, &config, fire.report, schedule, fire.at.max(Utc::now())).await.map_err(failure)?;
+            }
+            _ = stop_signal(&mut term) => break,
+        }
+    }
+    tracing::info!("daemon stopped");
+    Ok(())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Go,
+    Stop,
+}
+
+/// Runs one fire on a blocking thread; a stop signal meanwhile lets it finish (bounded) and
+/// ends the daemon.
+async fn run_one(config: &Config, fire: Fire, term: &mut tokio::signal::unix::Signal) -> Flow {
+    let run = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || handle(&config, fire)
+    });
+    tokio::pin!(run);
+    tokio::select! {
+        _ = &mut run => Flow::Go,
+        _ = stop_signal(term) => {
+            tracing::info!("stopping: letting the running report finish");
+            let _ = tokio::time::timeout(FINISH_TIMEOUT, run).await;
+            Flow::Stop
+        }
+    }
+}
+
+async fn stop_signal(term: &mut tokio::signal::unix::Signal) {
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+/// Schedules the next fire of `report` after `after`.
+async fn arm(
+    scheduler: &JobScheduler,
+    tx: &mpsc::UnboundedSender<Fire>,
+    config: &Config,
+    report: usize,
+    schedule: &Schedule,
+    after: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let name = &config.reports[report].name;
+    let Some(at) = schedule.next_after(after) else {
+        tracing::warn!(report = %name, schedule = %schedule.text, "the schedule never fires again");
+        return Ok(());
+    };
+    let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+    let tx = tx.clone();
+    let job = Job::new_one_shot_at_instant_async(std::time::Instant::now() + wait, move |_, _| {
+        let tx = tx.clone();
+        Box::pin(async move {
+            let _ = tx.send(Fire { report, at });
+        })
+    })
+    .context("creating a job")?;
+    scheduler.add(job).await.context("adding a job")?;
+    tracing::info!(report = %name, next = %at.with_timezone(&schedule.tz()), "next run scheduled");
+    Ok(())
+}
+
+/// The period a fire reports on: the report's `period` as of the fire's day in its zone.
+fn period_of(config: &Config, fire: Fire) -> Result<Period, crate::period::PeriodError> {
+    let report = &config.reports[fire.report];
+    Period::parse(&report.period, fire.at.with_timezone(&report.timezone).date_naive())
+}
+
+/// One scheduled run: locked, recorded, emailed once; failures are logged, never fatal.
+fn handle(config: &Config, fire: Fire) {
+    let report = &config.reports[fire.report];
+    let result = (|| -> anyhow::Result<String> {
+        let period = period_of(config, fire)?;
+        let _lock = app::lock_report(config, &report.name).map_err(|f| anyhow::anyhow!("{:#}", f.error()))?;
+        let ledger = Ledger::open(&config.state_dir)?;
+        let dir = report.out_dir.join(period.label());
+        app::run_period(config, &ledger, report, period, &dir, Some(false))?;
+        ledger.record_fire(&report.name, fire.at, &period.label())?;
+        Ok(period.label())
+    })();
+    match result {
+        Ok(period) => tracing::info!(report = %report.name, period, "scheduled run done"),
+        Err(e) => tracing::error!(report = %report.name, error = %format!("{e:#}"), "scheduled run failed; the daemon goes on"),
+    }
+}
+
+/// Runs, once and oldest first, the periods of fires missed since the last handled one.
+async fn catch_up(
+    config: &Config,
+    ledger: &Ledger,
+    scheduled: &[(usize, Schedule)],
+    term: &mut tokio::signal::unix::Signal,
+) -> Flow {
+    for (report, schedule) in scheduled {
+        let name = &config.reports[*report].name;
+        let Ok(Some(last)) = ledger.last_fire(name) else { continue };
+        let missed = schedule.fires_between(last, Utc::now(), 1000);
+        let mut seen = BTreeSet::new();
+        for at in missed {
+            let fire = Fire { report: *report, at };
+            let Ok(period) = period_of(config, fire) else { continue };
+            if !seen.insert(period.label()) {
+                if let Err(e) = ledger.record_fire(name, at, &period.label()) {
+                    tracing::warn!(error = %e, "cannot record a caught-up fire");
+                }
+                continue;
+            }
+            tracing::info!(report = %name, missed = %at, period = %period.label(), "catching up a run missed while stopped");
+            if run_one(config, fire, term).await == Flow::Stop {
+                return Flow::Stop;
+            }
+        }
+    }
+    Flow::Go
+}
