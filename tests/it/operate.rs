@@ -24,26 +24,27 @@ fn config(dir: &Path, smtp_port: u16) -> PathBuf {
     path
 }
 
-/// Starts `tierwise run` paused at `point` and waits until it says so.
+/// Starts `tierwise run` paused at `point` and waits until it says so. Its stderr goes to a
+/// file (a pipe nobody reads would kill it on its next write).
 fn start_paused(cfg: &Path, point: &str) -> Child {
+    let log = cfg.with_file_name(format!("{point}.log"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_tierwise"))
         .args(["run", "--config", cfg.to_str().unwrap()])
         .env("TIERWISE_PAUSE_AT", point)
-        .stderr(Stdio::piped())
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut seen = String::new();
-    let mut buf = [0u8; 4096];
-    while !seen.contains(&format!("paused at {point}")) {
+    loop {
+        let seen = std::fs::read_to_string(&log).unwrap_or_default();
+        if seen.contains(&format!("paused at {point}")) {
+            return child;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "exited before {point}: {seen}");
         assert!(Instant::now() < deadline, "never paused at {point}: {seen}");
-        let n = std::io::Read::read(&mut stderr, &mut buf).unwrap();
-        assert!(n > 0, "exited before {point}: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        std::thread::sleep(Duration::from_millis(50));
     }
-    child
 }
 
 fn kill(mut child: Child) {
