@@ -118,3 +118,52 @@ fn rerun_reports_every_week_of_a_range_without_email() {
     let status = String::from_utf8_lossy(&tierwise(&["status", "--config", cfg.to_str().unwrap()]).stdout).into_owned();
     assert_eq!(status.matches(" ok ").count(), 3, "{status}");
 }
+
+/// Kills an emailing backfill of four weeks with SIGKILL at 20 moments spread over its run,
+/// restarting it after each kill; then lets it finish. Every week must have reached the SMTP
+/// server exactly once, except ones whose outcome was genuinely unknown, which are never
+/// resent silently and are listed by `status`.
+#[test]
+fn twenty_kills_lose_nothing_and_duplicate_nothing() {
+    let server = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), server.port);
+    let args =
+        ["rerun", "--config", cfg.to_str().unwrap(), "--from", "2026-10-05", "--to", "2026-11-01", "--every", "week", "--email"];
+    // how long one uninterrupted backfill takes here, to spread the kills over it
+    let probe_dir = tempfile::tempdir().unwrap();
+    let probe_server = SmtpServer::start();
+    let probe_cfg = config(probe_dir.path(), probe_server.port);
+    let started = Instant::now();
+    let mut probe_args = args;
+    probe_args[2] = probe_cfg.to_str().unwrap();
+    assert!(tierwise(&probe_args).status.success());
+    let full = started.elapsed();
+    assert_eq!(probe_server.received().len(), 4);
+
+    for k in 1..=20u32 {
+        let mut child =
+            Command::new(env!("CARGO_BIN_EXE_tierwise")).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(full * k / 21);
+        let _ = child.kill(); // SIGKILL, wherever it is
+        child.wait().unwrap();
+    }
+    let last = tierwise(&args);
+    assert!(last.status.success(), "{}", String::from_utf8_lossy(&last.stderr));
+
+    let received: Vec<String> = server
+        .received()
+        .iter()
+        .map(|raw| mail_parser::MessageParser::default().parse(raw).unwrap().subject().unwrap_or("").to_string())
+        .collect();
+    let status =
+        String::from_utf8_lossy(&tierwise(&["status", "--config", cfg.to_str().unwrap(), "--limit", "200"]).stdout).into_owned();
+    let uncertain = status.split("\n\n").next().unwrap_or("").to_string();
+    for week in ["41", "42", "43", "44"] {
+        let subject = format!("week {week}, 2026");
+        let copies = received.iter().filter(|s| s.contains(&subject)).count();
+        let flagged = uncertain.contains("UNCERTAIN") && uncertain.contains(&format!("2026-W{week} report"));
+        assert!(copies <= 1, "week {week} arrived {copies} times: {received:?}");
+        assert!(copies == 1 || flagged, "week {week} was lost without being flagged: {status}");
+    }
+}
