@@ -118,7 +118,14 @@ fn produce(
     dir: &Path,
     email: Option<bool>,
 ) -> anyhow::Result<(RunOutcome, String)> {
-    let data = compute(config, report, period)?;
+    let mut data = compute(config, report, period)?;
+    if let Some(ledger) = ledger {
+        data.uncertain = ledger
+            .unknown(Some(&report.name))?
+            .into_iter()
+            .map(|d| format!("{} {} → {} ({}, since {})", d.period, d.kind, d.recipients, d.message_id, d.updated_at))
+            .collect();
+    }
     let inputs = serde_json::to_string(&data.inputs).unwrap_or_default();
     let started = Instant::now();
     // Render first: a broken template must leave no half-written folder behind.
@@ -203,8 +210,13 @@ fn send(
     let label = period.label();
     let subject = deliver::message::subject(email_cfg, &report.name, &label, &rendered.title)?;
     let email = deliver::message::build(email_cfg, &subject, rendered, dir)?;
-    let outcome =
-        deliver::deliver(ledger, &report.name, &label, "report", email, &config.email, force).context("sending the report")?;
+    let outcome = match deliver::deliver(ledger, &report.name, &label, "report", email, &config.email, force) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            notify_owner(config, email_cfg, &report.name, &label, &e);
+            return Err(anyhow::Error::from(e).context("sending the report"));
+        }
+    };
     log_outcome("report", &outcome);
     for statement in &rendered.statements {
         let email = deliver::message::statement(email_cfg, statement)?;
@@ -214,6 +226,23 @@ fn send(
         log_outcome(&kind, &outcome);
     }
     Ok(())
+}
+
+/// Tells the owner (if configured) that the report was not delivered; best effort.
+fn notify_owner(
+    config: &Config,
+    email_cfg: &crate::config::ReportEmail,
+    report: &str,
+    period: &str,
+    error: &deliver::DeliverError,
+) {
+    let Some(owner) = &config.owner else { return };
+    let sent = deliver::message::failure_notice(&email_cfg.from, owner, report, period, &format!("{error:#}"))
+        .and_then(|notice| deliver::transport::send(&config.email, &notice));
+    match sent {
+        Ok(()) => tracing::info!(owner, "owner told of the failed delivery"),
+        Err(e) => tracing::warn!(owner, error = %format!("{e:#}"), "could not tell the owner of the failed delivery"),
+    }
 }
 
 fn log_outcome(what: &str, outcome: &Outcome) {
@@ -284,6 +313,7 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
         trend,
         campaign,
         roster: inputs.roster.influencers,
+        uncertain: Vec::new(),
     })
 }
 

@@ -44,13 +44,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
     let state_dir = base.join(root.string("state_dir", &mut p).map(Spanned::into_inner).unwrap_or_else(|| "state".into()));
+    let mut owner = None;
     let email = match root.table("email", &mut p) {
-        Some(t) => transport(t, &base, &mut p),
+        Some(mut t) => {
+            owner = t.string("owner", &mut p).and_then(|o| {
+                let ok = !o.get_ref().contains(['\r', '\n']) && o.get_ref().parse::<lettre::message::Mailbox>().is_ok();
+                if !ok {
+                    p.at(o.span(), format!("`email.owner` {:?} is not an email address", o.get_ref()));
+                }
+                ok.then(|| o.into_inner())
+            });
+            transport(t, &base, &mut p)
+        }
         None => Some(EmailTransport::File { outbox: base.join("out/outbox") }),
     };
     root.finish(&mut p);
     match (p.is_empty(), email) {
-        (true, Some(email)) => Ok(Config { path: path.to_path_buf(), state_dir, base, reports, email }),
+        (true, Some(email)) => Ok(Config { path: path.to_path_buf(), state_dir, base, reports, email, owner }),
         _ => Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.into_list() }),
     }
 }

@@ -21,6 +21,8 @@ pub struct Config {
     pub email: EmailTransport,
     /// Where the run ledger (SQLite) and the per-report locks live.
     pub state_dir: PathBuf,
+    /// Who is told, in a short email, when a report could not be delivered.
+    pub owner: Option<String>,
 }
 
 impl Config {

@@ -29,6 +29,21 @@ pub fn subject(cfg: &ReportEmail, report: &str, period_label: &str, title: &str)
     Ok(text)
 }
 
+/// A short notice to the owner that a report could not be delivered.
+pub fn failure_notice(from: &str, owner: &str, report: &str, period: &str, error: &str) -> Result<Message, DeliverError> {
+    let text = format!(
+        "tierwise could not deliver report `{report}` for {period}.\n\n{error}\n\nThe report's files were written; nothing was sent. \
+         The next run tries again; `tierwise status` shows the ledger.\n"
+    );
+    Message::builder()
+        .from(mailbox("From", from)?)
+        .to(mailbox("To", owner)?)
+        .subject(format!("tierwise: report {report} {period} was not delivered"))
+        .message_id(None)
+        .singlepart(SinglePart::plain(text))
+        .map_err(DeliverError::Build)
+}
+
 /// A creator statement: HTML and plain text to one influencer.
 pub fn statement(cfg: &ReportEmail, s: &crate::report::statement::Statement) -> Result<Message, DeliverError> {
     if s.subject.contains(['\r', '\n']) {

@@ -8,6 +8,12 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, Transp
 use secrecy::ExposeSecret;
 use std::time::Duration;
 
+/// Retries after a transient (4xx) answer: up to `RETRIES`, waiting `FIRST_RETRY` doubling up
+/// to `MAX_RETRY`, plus up to a quarter of it at random.
+const RETRIES: u32 = 4;
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const MAX_RETRY: Duration = Duration::from_secs(8);
+
 /// Tries the SMTP server (connect, EHLO, TLS, login) without sending; `None` for the outbox.
 pub fn test_connection(transport: &EmailTransport) -> Result<Option<bool>, DeliverError> {
     let EmailTransport::Smtp { host, port, .. } = transport else { return Ok(None) };
@@ -51,10 +57,22 @@ pub fn send(transport: &EmailTransport, email: &Message) -> Result<(), DeliverEr
         EmailTransport::Smtp { host, port, .. } => {
             let builder = smtp_builder(transport)?;
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(DeliverError::Runtime)?;
-            runtime
-                .block_on(async { builder.build::<Tokio1Executor>().send(email.clone()).await })
-                .map(|_| ())
-                .map_err(|source| DeliverError::Smtp { host: host.clone(), port: *port, source })
+            let mut delay = FIRST_RETRY;
+            for attempt in 0.. {
+                let sent = runtime.block_on(async { builder.clone().build::<Tokio1Executor>().send(email.clone()).await });
+                match sent {
+                    Ok(_) => return Ok(()),
+                    // 4xx: the server did not take the message; trying again cannot duplicate it
+                    Err(e) if e.is_transient() && attempt < RETRIES => {
+                        let wait = delay + Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64 / 4));
+                        tracing::warn!(attempt = attempt + 1, error = %e, wait_ms = wait.as_millis() as u64, "SMTP server asked to try again later");
+                        std::thread::sleep(wait);
+                        delay = (delay * 2).min(MAX_RETRY);
+                    }
+                    Err(source) => return Err(DeliverError::Smtp { host: host.clone(), port: *port, source }),
+                }
+            }
+            unreachable!("the retry loop returns")
         }
     }
 }

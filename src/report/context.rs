@@ -117,6 +117,8 @@ pub struct QualityView {
     pub unassigned_costs: Vec<String>,
     pub metrics_missing: Vec<(String, usize)>,
     pub refunds_as_of: String,
+    /// Earlier emails of this report that may or may not have been delivered.
+    pub uncertain: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -225,6 +227,7 @@ fn quality(data: &RunData<'_>, fmt: &Fmt) -> QualityView {
         unassigned_costs: data.unassigned_costs.clone(),
         metrics_missing: q.metrics_missing.iter().filter(|(_, n)| **n > 0).map(|(m, n)| (m.clone(), *n)).collect(),
         refunds_as_of: data.orders_as_of.clone(),
+        uncertain: data.uncertain.clone(),
     }
 }
 

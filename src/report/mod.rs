@@ -41,6 +41,8 @@ pub struct RunData<'a> {
     pub campaign: Option<(Period, crate::metrics::FigureRow)>,
     /// The roster, for creator statements.
     pub roster: Vec<crate::source::Influencer>,
+    /// Earlier emails of this report whose delivery is uncertain (from the ledger).
+    pub uncertain: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

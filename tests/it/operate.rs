@@ -93,6 +93,15 @@ fn killed_at_each_delivery_point_nothing_is_lost_or_sent_twice_silently() {
         let status = tierwise(&["status", "--config", cfg.to_str().unwrap()]);
         let text = String::from_utf8_lossy(&status.stdout);
         assert_eq!(text.contains("UNCERTAIN") && text.contains("2026-W43 report"), flagged, "{point}: {text}");
+        if flagged {
+            let out = tierwise(&["run", "--config", cfg.to_str().unwrap(), "--period", "2026-W44", "--no-email"]);
+            assert!(out.status.success());
+            let md = std::fs::read_to_string(dir.path().join("out/2026-W44/report.md")).unwrap();
+            assert!(
+                md.contains("may or may not have been delivered") && md.contains("2026-W43 report"),
+                "the next report shows it"
+            );
+        }
         if missing {
             // on purpose, after the mailbox shows nothing arrived
             assert!(tierwise(&["run", "--config", cfg.to_str().unwrap(), "--force"]).status.success());
@@ -166,4 +175,33 @@ fn twenty_kills_lose_nothing_and_duplicate_nothing() {
         assert!(copies <= 1, "week {week} arrived {copies} times: {received:?}");
         assert!(copies == 1 || flagged, "week {week} was lost without being flagged: {status}");
     }
+}
+
+#[test]
+fn transient_refusals_are_retried_and_a_permanent_one_fails_and_tells_the_owner() {
+    // 451 twice: retried with backoff, delivered once
+    let server = SmtpServer::flaky(2, 451);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), server.port);
+    let out = run(&cfg);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("try again later"));
+    assert_eq!(server.received().len(), 1);
+
+    // 550 once: the run fails (exit 1) with the server's answer, the owner is told, and the
+    // next run delivers the report (a refused message was not delivered)
+    let server = SmtpServer::flaky(1, 550);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), server.port);
+    let text = std::fs::read_to_string(&cfg).unwrap().replace("[email]\n", "[email]\nowner = \"ops@example.com\"\n");
+    std::fs::write(&cfg, text).unwrap();
+    let out = run(&cfg);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Message rejected"), "{}", String::from_utf8_lossy(&out.stderr));
+    let received = server.received();
+    assert_eq!(received.len(), 1, "only the owner's notice");
+    let notice = mail_parser::MessageParser::default().parse(&received[0]).unwrap();
+    assert_eq!(notice.subject(), Some("tierwise: report gotchas 2026-W43 was not delivered"));
+    assert!(run(&cfg).status.success());
+    assert_eq!(server.received().len(), 2, "the report on the next run");
 }

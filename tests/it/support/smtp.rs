@@ -49,13 +49,28 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> Self {
+        Self::with_handler(&["aiosmtpd.handlers.Mailbox"], &[])
+    }
+
+    /// A server that answers the first `failures` messages with `code` (451 or 550), then
+    /// stores the rest (tests/it/support/flaky_smtp.py).
+    pub fn flaky(failures: u32, code: u16) -> Self {
+        Self::with_handler(&["flaky_smtp.Flaky"], &[failures.to_string(), code.to_string()])
+    }
+
+    fn with_handler(handler: &[&str], extra: &[String]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let maildir = dir.path().join("Maildir");
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c"])
+            .args(handler)
             .arg(&maildir)
-            .env("PYTHONPATH", python_path())
+            .args(extra)
+            .env(
+                "PYTHONPATH",
+                format!("{}:{}", python_path(), Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/support").display()),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
