@@ -188,22 +188,10 @@ mod tests {
         assert_eq!(t.find_column(&["Cancelled at", "canceled at"]), Some("Canceled at"));
         assert!(t.require_column(&["Total"]).is_err());
     }
-}
-
-#[cfg(test)]
-mod edge_tests {
-    use super::*;
-
-    fn load(bytes: &[u8]) -> CsvText {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("f.csv");
-        std::fs::write(&p, bytes).unwrap();
-        CsvText::load(&p).unwrap()
-    }
 
     #[test]
     fn crlf_short_rows_and_quoted_empties() {
-        let t = load(b"Name,Total,Notes\r\n#1,\"\",\"a \"\"quoted\"\"\r\nline\"\r\n#2,5.00\r\n#3,7.00,x\r\n");
+        let t = text(b"Name,Total,Notes\r\n#1,\"\",\"a \"\"quoted\"\"\r\nline\"\r\n#2,5.00\r\n#3,7.00,x\r\n");
         assert_eq!(t.header, ["Name", "Total", "Notes"]);
         let df = t.read_columns(&["Name", "Total", "Notes"]).unwrap();
         assert_eq!(df.height(), 3);

@@ -7,19 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn config(dir: &Path) -> std::path::PathBuf {
-    let case = fixture("cases/gotchas");
-    let text = format!(
-        "state_dir = \"{d}/state\"\n[[report]]\nname = \"gotchas\"\nperiod = \"2026-W43\"\nschedule = \"*/2 * * * * *\"\n\
-         timezone = \"Europe/Copenhagen\"\nout_dir = \"{d}/out\"\n[report.inputs]\nroster = \"{c}/roster.csv\"\n\
-         costs = \"{c}/costs.csv\"\nposts = \"{c}/posts.csv\"\nfollowers = \"{c}/followers.csv\"\n\
-         orders = \"{c}/orders_export_*.csv\"\n[report.fx]\nEUR = 7.46\n[report.email]\nto = [\"m@example.com\"]\n\
-         from = \"r@example.com\"\n[email]\ntransport = \"file\"\noutbox = \"{d}/outbox\"\n",
-        d = dir.display(),
-        c = case.display()
-    );
-    let path = dir.join("tierwise.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    let outbox = format!("transport = \"file\"\noutbox = \"{}/outbox\"", dir.display());
+    gotchas_config(dir, "schedule = \"*/2 * * * * *\"", "to = [\"m@example.com\"]\nfrom = \"r@example.com\"", &outbox)
 }
 
 fn start(cfg: &Path, log: &Path) -> Child {

@@ -4,35 +4,12 @@ use crate::support::smtp::SmtpServer;
 use crate::support::*;
 use mail_parser::{MessageParser, MimeHeaders};
 
-/// A config for the gotchas fixture with the given `[email]` table.
+/// The gotchas case with two recipients, a cc and a subject, sent through `email` (an
+/// `[email]` table).
 fn config_with(dir: &std::path::Path, email: &str) -> std::path::PathBuf {
-    let case = fixture("cases/gotchas");
-    let text = format!(
-        r#"[[report]]
-name = "gotchas"
-period = "2026-W43"
-out_dir = "{out}"
-[report.inputs]
-roster = "{case}/roster.csv"
-costs = "{case}/costs.csv"
-posts = ["{case}/posts.csv"]
-followers = ["{case}/followers.csv"]
-orders = ["{case}/orders_export_*.csv"]
-[report.fx]
-EUR = 7.46
-[report.email]
-to = ["marketing@example.com", "Mette Holm <mette@example.com>"]
-cc = ["boss@example.com"]
-from = "tierwise <reports@example.com>"
-subject = "Uge-rapport {{period}} ({{report}})"
-{email}
-"#,
-        out = dir.join("out").display(),
-        case = case.display()
-    );
-    let path = dir.join("tierwise.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    let recipients = "to = [\"marketing@example.com\", \"Mette Holm <mette@example.com>\"]\ncc = [\"boss@example.com\"]\n\
+                      from = \"tierwise <reports@example.com>\"\nsubject = \"Uge-rapport {period} ({report})\"";
+    gotchas_config(dir, "", recipients, email.trim_start_matches("[email]\n"))
 }
 
 #[test]

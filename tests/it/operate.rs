@@ -7,21 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A config for the gotchas case sending through `smtp_port`, with its state and outputs in `dir`.
+/// The gotchas case sending through the SMTP server on `smtp_port`.
 fn config(dir: &Path, smtp_port: u16) -> PathBuf {
-    let case = fixture("cases/gotchas");
-    let text = format!(
-        "state_dir = \"{d}/state\"\n[[report]]\nname = \"gotchas\"\nperiod = \"2026-W43\"\nout_dir = \"{d}/out\"\n\
-         [report.inputs]\nroster = \"{c}/roster.csv\"\ncosts = \"{c}/costs.csv\"\nposts = \"{c}/posts.csv\"\n\
-         followers = \"{c}/followers.csv\"\norders = \"{c}/orders_export_*.csv\"\n[report.fx]\nEUR = 7.46\n\
-         [report.email]\nto = [\"marketing@example.com\"]\nfrom = \"reports@example.com\"\n\
-         [email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n",
-        d = dir.display(),
-        c = case.display()
-    );
-    let path = dir.join("tierwise.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    let smtp = format!("transport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"");
+    gotchas_config(dir, "", "to = [\"marketing@example.com\"]\nfrom = \"reports@example.com\"", &smtp)
 }
 
 /// Starts `tierwise run` paused at `point` and waits until it says so. Its stderr goes to a

@@ -29,6 +29,24 @@ pub fn run_report(config: &Path, extra: &[&str]) -> tempfile::TempDir {
     out
 }
 
+/// A config for the gotchas case (fixtures/cases/gotchas, week 2026-W43) with its state and
+/// outputs in `dir`: `report_extra` goes into the `[[report]]` table, `email` is the `[email]`
+/// table's body; recipients `to`, `from` and `cc`/`subject` lines come from `report_email`.
+pub fn gotchas_config(dir: &Path, report_extra: &str, report_email: &str, email: &str) -> PathBuf {
+    let c = fixture("cases/gotchas");
+    let d = dir.display();
+    let c = c.display();
+    let text = format!(
+        "state_dir = \"{d}/state\"\n[[report]]\nname = \"gotchas\"\nperiod = \"2026-W43\"\nout_dir = \"{d}/out\"\n{report_extra}\n\
+         [report.inputs]\nroster = \"{c}/roster.csv\"\ncosts = \"{c}/costs.csv\"\nposts = [\"{c}/posts.csv\"]\n\
+         followers = [\"{c}/followers.csv\"]\norders = [\"{c}/orders_export_*.csv\"]\n[report.fx]\nEUR = 7.46\n\
+         [report.email]\n{report_email}\n[email]\n{email}\n"
+    );
+    let path = dir.join("tierwise.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// Runs the demo config (config/tierwise.toml) with its outputs and outbox moved into `dir`;
 /// returns the .eml it wrote. The report lands in `dir/nordlys-weekly/2026-W44/`.
 pub fn run_demo_into(dir: &Path) -> PathBuf {
