@@ -273,10 +273,22 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
     let previous = metrics::compute(&prepared, &setup, previous_period).context("computing the previous period")?;
     let mut trend = vec![(period, current.total.clone()), (previous_period, previous.total.clone())];
     let mut earlier = previous_period;
+    // The trend and the campaign to date are extras: a problem there (such as an order in a
+    // currency without a rate weeks ago) leaves them out with a warning instead of failing the
+    // period's figures.
+    let extra = |span: Period, what: &str| match metrics::compute(&prepared, &setup, span) {
+        Ok(figures) => Some(figures.total),
+        Err(e) => {
+            tracing::warn!(period = %span.label(), error = %format!("{e:#}"), "{what} left out");
+            None
+        }
+    };
     for _ in 2..report.trend_periods {
         earlier = earlier.previous();
-        let figures = metrics::compute(&prepared, &setup, earlier).context("computing the trend")?;
-        trend.push((earlier, figures.total));
+        match extra(earlier, "a trend point") {
+            Some(total) => trend.push((earlier, total)),
+            None => break,
+        }
     }
     trend.reverse();
     let start = match report.campaign_start {
@@ -284,9 +296,7 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
         None => metrics::earliest_day(&inputs).context("finding the campaign's first day")?,
     };
     let campaign = match start.filter(|s| *s <= period.to).map(|s| Period::new(s, period.to)) {
-        Some(Ok(span)) => {
-            Some((span, metrics::compute(&prepared, &setup, span).context("computing the campaign to date")?.total))
-        }
+        Some(Ok(span)) => extra(span, "the campaign to date").map(|total| (span, total)),
         _ => None,
     };
     tracing::info!(

@@ -100,3 +100,25 @@ fn a_cost_row_for_someone_not_in_the_roster_is_listed_not_counted() {
     let md = std::fs::read_to_string(dir.path().join("result/report.md")).unwrap();
     assert!(md.contains("costs.csv` line 2: cost row for `influencer_id` \"anne\""), "{md}");
 }
+
+#[test]
+fn a_rate_missing_only_for_an_older_week_does_not_stop_this_weeks_figures() {
+    // #1012 (EUR) is in W43; reporting W45 (previous: W44) needs no EUR rate: the trend and the
+    // campaign to date leave it out with a warning, the week's figures are written.
+    let dir = case_with("tierwise.toml", |t| t.replace("EUR = 7.46", ""), "");
+    let cfg = dir.path().join("tierwise.toml");
+    let out = tierwise(&[
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--period",
+        "2026-W45",
+        "--no-email",
+        "--out",
+        dir.path().join("w45").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("left out"));
+    let inf = read_csv(&dir.path().join("w45/influencers.csv"));
+    assert_num(row(&inf, "influencer_id", "anna"), "revenue", Some(0.0));
+}
