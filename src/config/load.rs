@@ -333,7 +333,8 @@ fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Ema
             };
             let username = env_ref(&mut f, "username", p);
             let password = env_ref(&mut f, "password", p);
-            Some(EmailTransport::Smtp { host: host?, port: port?, security: security?, username, password })
+            let ca_file = f.string("ca_file", p).map(|c| base.join(c.get_ref()));
+            Some(EmailTransport::Smtp { host: host?, port: port?, security: security?, username, password, ca_file })
         }
         other => {
             p.at(f.span.clone(), format!("`email.transport` {other:?} must be file or smtp"));
@@ -341,7 +342,7 @@ fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Ema
         }
     };
     // Keys of the other transport are accepted so one file can switch by changing `transport`.
-    for key in ["outbox", "host", "port", "security", "username", "password"] {
+    for key in ["outbox", "host", "port", "security", "username", "password", "ca_file"] {
         f.get(key);
     }
     f.finish(p);

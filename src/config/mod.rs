@@ -109,8 +109,18 @@ impl EnvRef {
 
 #[derive(Debug, Clone)]
 pub enum EmailTransport {
-    File { outbox: PathBuf },
-    Smtp { host: String, port: u16, security: Security, username: Option<EnvRef>, password: Option<EnvRef> },
+    File {
+        outbox: PathBuf,
+    },
+    Smtp {
+        host: String,
+        port: u16,
+        security: Security,
+        username: Option<EnvRef>,
+        password: Option<EnvRef>,
+        /// A CA certificate (PEM) to trust besides the system's, for a server with a private CA.
+        ca_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -38,6 +38,12 @@ pub enum DeliverError {
     Secret(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Ledger(#[from] ledger::LedgerError),
+    #[error("cannot read the CA certificate `{}` (`email.ca_file`)", path.display())]
+    CaFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot create `{}`", path.display())]
     Record {
         path: PathBuf,

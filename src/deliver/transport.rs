@@ -4,6 +4,7 @@
 use super::DeliverError;
 use crate::config::{EmailTransport, Security};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, Transport};
 use secrecy::ExposeSecret;
 use std::time::Duration;
@@ -27,14 +28,21 @@ pub fn test_connection(transport: &EmailTransport) -> Result<Option<bool>, Deliv
 
 /// The SMTP transport builder for `transport` (which must be SMTP), credentials included.
 fn smtp_builder(transport: &EmailTransport) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, DeliverError> {
-    let EmailTransport::Smtp { host, port, security, username, password } = transport else {
+    let EmailTransport::Smtp { host, port, security, username, password, ca_file } = transport else {
         unreachable!("smtp_builder is only called for SMTP")
     };
     let smtp_err = |source| DeliverError::Smtp { host: host.clone(), port: *port, source };
-    let builder = match security {
-        Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(smtp_err)?,
-        Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(smtp_err)?,
-        Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str()),
+    let builder = match (security, ca_file) {
+        (Security::None, _) => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str()),
+        (Security::StartTls, None) => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(smtp_err)?,
+        (Security::Tls, None) => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(smtp_err)?,
+        (tls, Some(ca)) => {
+            let pem = std::fs::read(ca).map_err(|source| DeliverError::CaFile { path: ca.clone(), source })?;
+            let cert = Certificate::from_pem(&pem).map_err(smtp_err)?;
+            let params = TlsParameters::builder(host.clone()).add_root_certificate(cert).build_rustls().map_err(smtp_err)?;
+            let tls = if *tls == Security::StartTls { Tls::Required(params) } else { Tls::Wrapper(params) };
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str()).tls(tls)
+        }
     };
     let mut builder = builder.port(*port).timeout(Some(Duration::from_secs(30)));
     if let (Some(user), Some(pass)) = (username, password) {

@@ -78,3 +78,50 @@ fn file_outbox_gets_one_eml_and_force_sends_again() {
     assert!(tierwise(&["run", "--config", cfg, "--no-email", "--period", "2026-W44"]).status.success());
     assert_eq!(count(), 2);
 }
+
+/// A test CA and a leaf certificate for `localhost` (rustls refuses a CA used as the server's
+/// own certificate), made with openssl.
+fn certificates(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let sh = |script: &str| {
+        let out = std::process::Command::new("sh").arg("-c").arg(script).current_dir(dir).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=tierwise test CA' 2>/dev/null");
+    sh("openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj '/CN=localhost' 2>/dev/null");
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    sh(
+        "openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 -extfile leaf.ext 2>/dev/null",
+    );
+    (dir.join("ca.pem"), dir.join("leaf.pem"), dir.join("leaf.key"))
+}
+
+#[test]
+fn starttls_and_implicit_tls_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    for (security, implicit) in [("starttls", false), ("tls", true)] {
+        let server = SmtpServer::tls(&cert, &key, implicit);
+        let run_dir = tempfile::tempdir().unwrap();
+        let email = format!(
+            "[email]\ntransport = \"smtp\"\nhost = \"localhost\"\nport = {}\nsecurity = \"{security}\"\nca_file = \"{}\"",
+            server.port,
+            ca.display()
+        );
+        let cfg = config_with(run_dir.path(), &email);
+        let out = tierwise(&["run", "--config", cfg.to_str().unwrap()]);
+        assert!(out.status.success(), "{security}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(server.received().len(), 1, "{security}");
+    }
+    // without the CA, the server's certificate is not trusted and nothing is sent
+    let server = SmtpServer::tls(&cert, &key, false);
+    let run_dir = tempfile::tempdir().unwrap();
+    let email = format!("[email]\ntransport = \"smtp\"\nhost = \"localhost\"\nport = {}\nsecurity = \"starttls\"", server.port);
+    let cfg = config_with(run_dir.path(), &email);
+    let out = tierwise(&["run", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(server.received().is_empty());
+}

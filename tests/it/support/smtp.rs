@@ -58,13 +58,31 @@ impl SmtpServer {
         Self::with_handler(&["flaky_smtp.Flaky"], &[failures.to_string(), code.to_string()])
     }
 
+    /// A server that speaks TLS with `cert`/`key`: STARTTLS required (`implicit` false) or TLS
+    /// from the first byte (`implicit` true).
+    pub fn tls(cert: &Path, key: &Path, implicit: bool) -> Self {
+        let flags = if implicit { ["--smtpscert", "--smtpskey"] } else { ["--tlscert", "--tlskey"] };
+        let mut args = vec!["aiosmtpd.handlers.Mailbox"];
+        let cert = cert.to_str().unwrap();
+        let key = key.to_str().unwrap();
+        args.splice(0..0, [flags[0], cert, flags[1], key, "-c"]);
+        Self::start_with(&args, &[])
+    }
+
     fn with_handler(handler: &[&str], extra: &[String]) -> Self {
+        let mut args = vec!["-c"];
+        args.extend_from_slice(handler);
+        Self::start_with(&args, extra)
+    }
+
+    /// Starts aiosmtpd with `args` (ending with the handler), the Maildir, then `extra`.
+    fn start_with(args: &[&str], extra: &[String]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let maildir = dir.path().join("Maildir");
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c"])
-            .args(handler)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(args)
             .arg(&maildir)
             .args(extra)
             .env(
