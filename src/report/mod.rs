@@ -100,6 +100,7 @@ pub fn render_report(data: &RunData<'_>) -> Result<render::Rendered, ReportError
     let fmt = format::Fmt { locale: report.locale, currency: report.currency.clone() };
     let labels = i18n::Labels::load(report.locale, report.templates.as_deref())?;
     let trend: Vec<(String, crate::metrics::FigureRow)> = data.trend.iter().map(|(p, r)| (short_label(p), r.clone())).collect();
+    // Charts are presentation: if one cannot be drawn the report goes out without charts.
     let charts = charts::render_all(&charts::ChartInput {
         tiers: &data.current.tiers,
         influencers: &data.current.influencers,
@@ -109,7 +110,10 @@ pub fn render_report(data: &RunData<'_>) -> Result<render::Rendered, ReportError
         labels: &labels,
         fmt: &fmt,
     })
-    .map_err(render::RenderError::from)?;
+    .unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the report goes out without charts");
+        Vec::new()
+    });
     let ctx = context::build(data, &labels, &fmt, &charts);
     let tera = render::templates(report.templates.as_deref())?;
     let mut rendered = render::render(&tera, &ctx, charts)?;

@@ -56,8 +56,6 @@ pub enum RenderError {
     Context(#[source] tera::Error),
     #[error("cannot inline the report's CSS")]
     Css(#[source] css_inline::InlineError),
-    #[error(transparent)]
-    Chart(#[from] super::charts::ChartError),
 }
 
 /// Escapes what Markdown would read as syntax in table cells and text.
