@@ -87,10 +87,6 @@ impl Period {
         Self { from: self.from - len, to: self.to - len }
     }
 
-    pub fn contains(&self, day: NaiveDate) -> bool {
-        self.from <= day && day <= self.to
-    }
-
     /// `2026-W46` for an ISO week, `2026-11` for a calendar month, else `from_to`.
     pub fn label(&self) -> String {
         if self.from.weekday() == Weekday::Mon && self.days() == 7 {

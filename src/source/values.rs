@@ -1,7 +1,7 @@
 //! Cell parsers for the inputs: exact decimals in either European or point notation, whole
 //! counts, day-first or ISO dates, and timestamps with or without an offset.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -150,15 +150,6 @@ impl Stamp {
             Stamp::Instant(t) => t.with_timezone(&tz).date_naive(),
             Stamp::Local(t) => t.date(),
             Stamp::Day(d) => d,
-        }
-    }
-
-    /// The instant, resolving a local time in `tz` (the earlier one when ambiguous).
-    pub fn instant_in(self, tz: Tz) -> Option<DateTime<FixedOffset>> {
-        match self {
-            Stamp::Instant(t) => Some(t),
-            Stamp::Local(t) => tz.from_local_datetime(&t).earliest().map(|t| t.fixed_offset()),
-            Stamp::Day(d) => tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.fixed_offset()),
         }
     }
 }
