@@ -8,6 +8,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// A decoded CSV file, ready to be read.
 #[derive(Debug)]
@@ -18,6 +19,8 @@ pub struct CsvText {
     pub decimal: DecimalStyle,
     pub sha256: String,
     pub header: Vec<String>,
+    /// The line each record starts on (record 0 is the header), built on first need.
+    record_lines: OnceLock<Vec<u32>>,
 }
 
 impl CsvText {
@@ -32,7 +35,7 @@ impl CsvText {
         if header.iter().all(|h| h.trim().is_empty()) {
             return Err(SourceError::Empty { path: path.to_path_buf() });
         }
-        Ok(Self { path: path.to_path_buf(), text, separator, decimal, sha256, header })
+        Ok(Self { path: path.to_path_buf(), text, separator, decimal, sha256, header, record_lines: OnceLock::new() })
     }
 
     /// The header name matching one of `aliases` (trimmed, case-insensitive).
@@ -61,28 +64,28 @@ impl CsvText {
     }
 
     /// The 1-based line on which data row `row` (0-based, after the header) starts, counting
-    /// newlines inside quoted fields.
+    /// newlines inside quoted fields. The first call indexes the file once; later calls (many
+    /// skipped rows) only look up.
     pub fn line_of_row(&self, row: usize) -> usize {
-        let mut record = 0usize;
-        let mut line = 1usize;
-        let mut in_quotes = false;
-        let target = row + 1;
-        for &b in &self.text {
-            match b {
-                b'"' => in_quotes = !in_quotes,
-                b'\n' => {
-                    line += 1;
-                    if !in_quotes {
-                        record += 1;
-                        if record == target {
-                            return line;
+        let starts = self.record_lines.get_or_init(|| {
+            let mut starts = vec![1u32];
+            let mut line = 1u32;
+            let mut in_quotes = false;
+            for &b in &self.text {
+                match b {
+                    b'"' => in_quotes = !in_quotes,
+                    b'\n' => {
+                        line += 1;
+                        if !in_quotes {
+                            starts.push(line);
                         }
                     }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
-        line
+            starts
+        });
+        starts.get(row + 1).or(starts.last()).map_or(row + 2, |l| *l as usize)
     }
 }
 
