@@ -15,7 +15,9 @@ pub mod generate;
 
 pub mod metrics;
 pub mod period;
+pub mod pull;
 pub mod report;
 pub mod schedule;
+pub mod snapshot;
 pub mod source;
 pub mod tiers;

@@ -149,6 +149,7 @@ fn report(
         None => false,
     };
     let email = f.table("email", p).and_then(|t| report_email(t, p));
+    let pull = f.table("pull", p).map(|t| super::pull::parse(t, p)).unwrap_or_default();
     let path = f.path.clone();
     f.finish(p);
     let _ = path;
@@ -170,6 +171,7 @@ fn report(
         campaign_start,
         trend_periods,
         statements,
+        pull,
     })
 }
 
@@ -289,16 +291,19 @@ fn report_email(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<ReportEmail> 
     Some(ReportEmail { to, cc, from: from?.into_inner(), subject: subject.map(Spanned::into_inner) })
 }
 
-fn env_ref(f: &mut Fields<'_, '_>, key: &str, p: &mut Problems) -> Option<EnvRef> {
+pub(super) fn env_ref(f: &mut Fields<'_, '_>, key: &str, p: &mut Problems) -> Option<EnvRef> {
     let s = f.string(key, p)?;
-    let name = s.get_ref().trim().strip_prefix("${").and_then(|r| r.strip_suffix('}'));
-    match name {
-        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Some(EnvRef(n.to_string())),
-        _ => {
-            p.at(s.span(), format!("`email.{key}` must be an environment reference like \"${{SMTP_PASSWORD}}\"; secrets are never written in the config"));
-            None
-        }
+    let parsed = EnvRef::parse(s.get_ref());
+    if parsed.is_none() {
+        p.at(
+            s.span(),
+            format!(
+                "`{}.{key}` must be an environment reference like \"${{SECRET_NAME}}\"; secrets are never written in the config",
+                f.path
+            ),
+        );
     }
+    parsed
 }
 
 fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<EmailTransport> {

@@ -4,6 +4,7 @@
 mod benchmarks;
 mod fields;
 mod load;
+mod pull;
 
 use crate::tiers::TierScheme;
 use chrono_tz::Tz;
@@ -88,6 +89,43 @@ pub struct ReportConfig {
     pub trend_periods: u32,
     /// One statement email per influencer with an address in the roster's `email` column.
     pub statements: bool,
+    pub pull: PullConfig,
+}
+
+/// `[report.pull]`: the APIs a report pulls from, and how far back.
+#[derive(Debug, Clone)]
+pub struct PullConfig {
+    pub platforms: Vec<PlatformApi>,
+    /// Posts published this many days before the pull are fetched.
+    pub lookback_days: u32,
+    /// The pull (and so the run) fails when more than this share (0–1) of accounts failed.
+    pub max_failed_share: f64,
+    /// A period's post metrics are those of the last pull made before the end of this many
+    /// days after the period (pinned by its first run).
+    pub settle_days: u32,
+}
+
+impl Default for PullConfig {
+    fn default() -> Self {
+        Self { platforms: Vec::new(), lookback_days: 90, max_failed_share: 0.25, settle_days: 1 }
+    }
+}
+
+impl PullConfig {
+    pub fn has_apis(&self) -> bool {
+        !self.platforms.is_empty()
+    }
+}
+
+/// `[report.pull.<platform>]`: one platform's API.
+#[derive(Debug, Clone)]
+pub struct PlatformApi {
+    pub platform: crate::source::Platform,
+    /// Ends with `/`; paths are joined onto it.
+    pub base_url: reqwest::Url,
+    /// The platform-wide token (the roster's `<platform>_token` column overrides it per account).
+    pub token: Option<EnvRef>,
+    pub settings: crate::pull::http::Settings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +140,12 @@ pub enum Security {
 pub struct EnvRef(pub String);
 
 impl EnvRef {
+    /// `${NAME}` → `NAME`; anything else (such as a pasted secret) is refused.
+    pub fn parse(text: &str) -> Option<Self> {
+        let name = text.trim().strip_prefix("${").and_then(|r| r.strip_suffix('}'))?;
+        (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| EnvRef(name.to_string()))
+    }
+
     pub fn resolve(&self) -> Result<secrecy::SecretString, ConfigError> {
         std::env::var(&self.0).map(secrecy::SecretString::from).map_err(|_| ConfigError::MissingEnv { name: self.0.clone() })
     }

@@ -38,6 +38,11 @@ pub struct Influencer {
     pub name: String,
     /// Normalised handle per platform, in [`Platform::ALL`] order.
     pub handles: [Option<String>; 3],
+    /// The same accounts as written (trimmed, without `@`): the id an API is asked for
+    /// (YouTube channel ids are case-sensitive).
+    pub account_ids: [Option<String>; 3],
+    /// `${VAR}` references to per-account API tokens (`<platform>_token` columns).
+    pub tokens: [Option<crate::config::EnvRef>; 3],
     /// Normalised coupon codes.
     pub codes: Vec<String>,
     /// Manual tier (lower-case), overriding the follower count.
@@ -77,6 +82,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
     let optional = |names: &[&str]| file.find_column(names).map(str::to_string);
     let name_col = optional(&["name"]);
     let handle_cols: Vec<Option<String>> = Platform::ALL.iter().map(|p| optional(&[p.as_str()])).collect();
+    let token_cols: Vec<Option<String>> = Platform::ALL.iter().map(|p| optional(&[&format!("{}_token", p.as_str())])).collect();
     let codes_col = optional(&["coupon_codes", "coupon_code", "codes"]);
     let tier_col = optional(&["tier"]);
     let commission_col = optional(&["commission_pct"]);
@@ -91,12 +97,14 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
                 .map(String::as_str),
         )
         .chain(handle_cols.iter().flatten().map(String::as_str))
+        .chain(token_cols.iter().flatten().map(String::as_str))
         .collect();
     let df = file.read_columns(&wanted)?;
     let col = |name: &Option<String>| name.as_ref().map(|n| text_column(&df, n, &file.path)).transpose();
     let ids = text_column(&df, &id_col, &file.path)?;
     let names = col(&name_col)?;
     let handles: Vec<_> = handle_cols.iter().map(col).collect::<Result<_, _>>()?;
+    let tokens: Vec<_> = token_cols.iter().map(col).collect::<Result<_, _>>()?;
     let codes = col(&codes_col)?;
     let tiers = col(&tier_col)?;
     let commissions = col(&commission_col)?;
@@ -132,6 +140,8 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
             id: id.clone(),
             name: cell(names, i).to_string(),
             handles: [None, None, None],
+            account_ids: [None, None, None],
+            tokens: [None, None, None],
             codes: Vec::new(),
             tier: Some(cell(tiers, i).to_lowercase()).filter(|t| !t.is_empty()),
             commission_pct,
@@ -140,10 +150,25 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
         };
         let mut conflict = None;
         for (slot, platform) in Platform::ALL.into_iter().enumerate() {
+            let raw_token = cell(tokens[slot], i);
+            if !raw_token.is_empty() {
+                match crate::config::EnvRef::parse(raw_token) {
+                    Some(r) => inf.tokens[slot] = Some(r),
+                    None => {
+                        // Never echo the cell: it may be a pasted token.
+                        let column = token_cols[slot].as_deref().unwrap_or("");
+                        let msg = format!(
+                            "`{column}` must name an environment variable like ${{ANNA_TIKTOK_TOKEN}}; tokens are not kept in the roster"
+                        );
+                        conflict = Some(msg);
+                    }
+                }
+            }
             let handle = normalize_handle(cell(handles[slot], i));
             if handle.is_empty() {
                 continue;
             }
+            inf.account_ids[slot] = Some(cell(handles[slot], i).trim_start_matches('@').trim().to_string());
             if let Some(other) = owners.get(&(platform, handle.clone())) {
                 conflict = Some(format!("{} account {handle:?} already belongs to {other:?}", platform.as_str()));
             }
