@@ -19,6 +19,8 @@ pub enum Command {
     Run(RunArgs),
     /// Validate the config and read every input; sends nothing.
     Check(CheckArgs),
+    /// Pull every report's API sources and keep them as snapshots; reports nothing.
+    Pull(ConfigArgs),
     /// Report every week or month of a date range (backfill), with progress; no email unless --email.
     Rerun(RerunArgs),
     /// Recent runs and deliveries, and any email whose delivery is uncertain.

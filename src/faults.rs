@@ -10,3 +10,12 @@ pub fn point(name: &str) {
         std::thread::sleep(std::time::Duration::from_secs(60));
     }
 }
+
+/// The current time, or `TIERWISE_NOW` (RFC 3339) when set: lets tests pull "on two days" and
+/// rerun "next year" against a real server. Used only for pull times and snapshot cut-offs.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    std::env::var("TIERWISE_NOW")
+        .ok()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc))
+}

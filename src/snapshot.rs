@@ -176,8 +176,7 @@ impl Store {
 
     /// The pull log of the last pull at or before `as_of`.
     pub fn last_pull(&self, as_of: DateTime<Utc>) -> Result<Option<PullLog>, SnapshotError> {
-        let last =
-            self.listed("pulls", "json")?.into_iter().filter(|(n, _)| parse_stamp(n).is_some_and(|t| t <= as_of)).next_back();
+        let last = self.listed("pulls", "json")?.into_iter().rfind(|(n, _)| parse_stamp(n).is_some_and(|t| t <= as_of));
         let Some((_, path)) = last else { return Ok(None) };
         let text = std::fs::read_to_string(&path).map_err(Self::io(&path))?;
         serde_json::from_str(&text).map(Some).map_err(|e| SnapshotError::Invalid { path, message: e.to_string() })

@@ -1,6 +1,7 @@
 //! Wires the stages for each command and decides exit codes: 0 ok, 1 the run failed, 2 bad
 //! config or usage, 3 another run of the same report holds its lock.
 
+pub mod pull;
 mod run;
 mod status;
 
@@ -41,6 +42,7 @@ pub fn main(command: Command) -> Result<(), Failure> {
         Command::Run(args) => run(&args).map(|_| ()),
         Command::Rerun(args) => run::rerun(&args),
         Command::Check(args) => status::check(&args),
+        Command::Pull(args) => pull::pull(&args),
         Command::Status(args) => status::status(&args),
         Command::Daemon(args) => {
             let config = load_config(&args.config)?;

@@ -118,6 +118,9 @@ fn produce(
     dir: &Path,
     email: Option<bool>,
 ) -> anyhow::Result<(RunOutcome, String)> {
+    if ledger.is_some() {
+        super::pull::pull_for_period(config, report, &period)?;
+    }
     let mut data = compute(config, report, period)?;
     if let Some(ledger) = ledger {
         data.uncertain = ledger
@@ -134,10 +137,26 @@ fn produce(
     files.extend(report::write_report_files(&rendered, dir)?);
     let ms = started.elapsed().as_millis() as u64;
     tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), ms, "report written");
+    if ledger.is_some() {
+        keep(config, &data)?;
+    }
     if let (Some(force), Some(ledger)) = (email, ledger) {
         send(config, ledger, report, &period, &rendered, dir, force)?;
     }
     Ok((RunOutcome { dir: dir.to_path_buf(), files }, inputs))
+}
+
+/// After a recorded run: the input files are kept in the snapshot folder by fingerprint, and
+/// the period is pinned to the pull time it was read as of, so reruns read the same data.
+fn keep(config: &Config, data: &RunData<'_>) -> anyhow::Result<()> {
+    let store = super::pull::store(config, data.report);
+    for file in &data.inputs {
+        store.keep_file(&config.base.join(&file.path), &file.sha256).context("keeping a copy of an input file")?;
+    }
+    if let Some(api) = &data.api {
+        store.pin(&data.period, api.as_of).context("pinning the period's snapshot")?;
+    }
+    Ok(())
 }
 
 /// The periods of `every` that touch `[from, to]`: ISO weeks Monday to Sunday, or months.
@@ -262,7 +281,11 @@ fn log_outcome(what: &str, outcome: &Outcome) {
 /// Reads the inputs and computes the period and the one before it.
 pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) -> anyhow::Result<RunData<'a>> {
     let started = Instant::now();
-    let inputs = source::inputs::load(report, &config.base).context("reading the inputs")?;
+    let snapshots = match report.pull.has_apis() {
+        true => Some(super::pull::snapshots(config, report, &period, crate::faults::now()).context("reading the API snapshots")?),
+        false => None,
+    };
+    let inputs = source::inputs::load(report, &config.base, snapshots).context("reading the inputs")?;
     let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
     tracing::info!(files = inputs.files.len(), rows, ms = started.elapsed().as_millis() as u64, "inputs read");
     let started = Instant::now();
@@ -317,6 +340,7 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
         inputs: inputs.files,
         rejected: inputs.rejected,
         unassigned_costs: inputs.unassigned_costs,
+        api: inputs.api,
         campaigns: campaigns.into_iter().collect(),
         unowned,
         orders_as_of,

@@ -54,7 +54,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         None => config.reports.iter().collect(),
     };
     for report in reports {
-        let inputs = source::inputs::load(report, &config.base)
+        let inputs = source::inputs::load(report, &config.base, None)
             .with_context(|| format!("report `{}`", report.name))
             .map_err(Failure::Run)?;
         let rows: usize = inputs.files.iter().map(|f| f.rows).sum();

@@ -298,8 +298,9 @@ pub(super) fn env_ref(f: &mut Fields<'_, '_>, key: &str, p: &mut Problems) -> Op
         p.at(
             s.span(),
             format!(
-                "`{}.{key}` must be an environment reference like \"${{SECRET_NAME}}\"; secrets are never written in the config",
-                f.path
+                "`{}.{key}` must be an environment reference like \"${{{}}}\"; secrets are never written in the config",
+                f.path,
+                if f.path == "email" { "SMTP_PASSWORD" } else { "API_TOKEN" }
             ),
         );
     }

@@ -183,6 +183,9 @@ impl Api {
     async fn once(&self, call: &Call) -> (Verdict, Option<Value>) {
         let _permit = self.permits.acquire().await;
         self.limiter.acquire().await;
+        if let Some(reason) = self.stopped() {
+            return (Verdict::StopPlatform(reason), None); // stopped while this call waited its turn
+        }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut req = self.client.request(call.method.clone(), call.url.clone());
         for (name, value) in &call.headers {

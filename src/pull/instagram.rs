@@ -116,7 +116,7 @@ fn insight_value(item: &Value) -> Option<i64> {
 
 pub async fn pull(api: &Api, base: &Url, account: &Account, since: DateTime<Utc>) -> Result<AccountPull, CallError> {
     let join = |path: &str| base.join(path).map_err(|e| CallError::Account(format!("bad Instagram URL: {e}")));
-    let mut url = join(&format!("{}", account.id))?;
+    let mut url = join(&account.id)?;
     url.query_pairs_mut().append_pair("fields", "id,username,followers_count,media_count");
     let body = api.send(&authed(Call::get(url), account)).await?;
     let node = body.pointer("/data/0").unwrap_or(&body);

@@ -96,7 +96,7 @@ pub fn accounts(roster: &Roster, api: &PlatformApi) -> (Vec<Account>, Vec<String
 
 /// Pulls every configured platform of `report` (`since`: the oldest post wanted).
 pub async fn pull(report: &ReportConfig, roster: &Roster, since: DateTime<Utc>) -> Result<Pulled, PullError> {
-    let mut pulled = Pulled { pulled_at: Utc::now(), ..Default::default() };
+    let mut pulled = Pulled { pulled_at: crate::faults::now(), ..Default::default() };
     let mut platforms = Vec::new();
     for cfg in &report.pull.platforms {
         let (accounts, failures) = accounts(roster, cfg);

@@ -119,6 +119,10 @@ pub struct QualityView {
     pub refunds_as_of: String,
     /// Earlier emails of this report that may or may not have been delivered.
     pub uncertain: Vec<String>,
+    /// "2026-11-23 06:00 UTC" when the report reads API snapshots; empty otherwise.
+    pub api_as_of: String,
+    /// Accounts the last pull could not read, with the reason.
+    pub not_pulled: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -228,6 +232,11 @@ fn quality(data: &RunData<'_>, fmt: &Fmt) -> QualityView {
         metrics_missing: q.metrics_missing.iter().filter(|(_, n)| **n > 0).map(|(m, n)| (m.clone(), *n)).collect(),
         refunds_as_of: data.orders_as_of.clone(),
         uncertain: data.uncertain.clone(),
+        api_as_of: data.api.as_ref().map_or(String::new(), |a| match a.last_pull {
+            Some(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            None => "–".to_string(),
+        }),
+        not_pulled: data.api.as_ref().map(|a| a.accounts_not_pulled.clone()).unwrap_or_default(),
     }
 }
 

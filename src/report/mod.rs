@@ -29,6 +29,8 @@ pub struct RunData<'a> {
     pub rejected: Vec<String>,
     /// Cost rows whose influencer is not in the roster, with file and line.
     pub unassigned_costs: Vec<String>,
+    /// API snapshots read, when the report pulls from APIs.
+    pub api: Option<crate::source::ApiSnapshot>,
     /// `platform:handle` of accounts in the stats that no roster influencer owns.
     pub unowned: Vec<String>,
     /// The roster's campaigns, for the report's scope line.
@@ -83,6 +85,7 @@ pub fn write_data_files(data: &RunData<'_>, dir: &Path) -> Result<Vec<PathBuf>, 
         tiers: data.current.tiers.iter().map(Into::into).collect(),
         data_quality: &data.current.quality,
         inputs: &data.inputs,
+        api: data.api.as_ref(),
     };
     let mut json = serde_json::to_string_pretty(&summary)?;
     json.push('\n');

@@ -17,6 +17,9 @@ pub struct Summary<'a> {
     pub tiers: Vec<TotalJson<'a>>,
     pub data_quality: &'a Quality,
     pub inputs: &'a [InputFile],
+    /// Present when the report pulls from APIs: the pull time read as of, and failed accounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<&'a crate::source::ApiSnapshot>,
 }
 
 #[derive(Debug, Serialize)]

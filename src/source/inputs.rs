@@ -1,7 +1,7 @@
 //! Loads every input of one report into [`Inputs`].
 
 use super::csv_file::CsvText;
-use super::{InputFile, Inputs, Platform, Rejects, SourceError, costs, files, input_file, roster, shopify, social};
+use super::{InputFile, Inputs, Platform, Rejects, Snapshots, SourceError, costs, files, input_file, roster, shopify, social};
 use crate::config::ReportConfig;
 use polars::prelude::*;
 use std::collections::{BTreeSet, HashSet};
@@ -15,8 +15,9 @@ fn record(list: &mut Vec<InputFile>, files: &[CsvText], rows: &[usize], base: &P
     list.extend(files.iter().zip(rows).map(|(f, r)| input_file(f, *r, base)));
 }
 
-/// Reads the roster, costs, posts, followers and orders of `report`.
-pub fn load(report: &ReportConfig, base: &Path) -> Result<Inputs, SourceError> {
+/// Reads the roster, costs, posts, followers and orders of `report`, plus the API snapshots
+/// (appended after the files' rows, so a pulled value wins over an exported one).
+pub fn load(report: &ReportConfig, base: &Path, snapshots: Option<Snapshots>) -> Result<Inputs, SourceError> {
     let cfg = &report.inputs;
     let mut rejects = Rejects::new(cfg.skip_bad_rows);
     let mut listed = Vec::new();
@@ -29,11 +30,11 @@ pub fn load(report: &ReportConfig, base: &Path) -> Result<Inputs, SourceError> {
     record(&mut listed, &cost_files, &rows, base);
 
     let post_files = load_all(&cfg.posts, base)?;
-    let (posts, rows) = social::read_posts(&post_files, report.timezone, &mut rejects)?;
+    let (mut posts, rows) = social::read_posts(&post_files, report.timezone, &mut rejects)?;
     record(&mut listed, &post_files, &rows, base);
 
     let follower_files = load_all(&cfg.followers, base)?;
-    let (followers, rows) = social::read_followers(&follower_files, &mut rejects)?;
+    let (mut followers, rows) = social::read_followers(&follower_files, &mut rejects)?;
     record(&mut listed, &follower_files, &rows, base);
 
     let order_files = load_all(&cfg.orders, base)?;
@@ -45,6 +46,15 @@ pub fn load(report: &ReportConfig, base: &Path) -> Result<Inputs, SourceError> {
     )?;
     record(&mut listed, &order_files, &rows, base);
 
+    let frame_err = |source| SourceError::Csv { path: base.to_path_buf(), source };
+    let api = match snapshots {
+        Some(snap) => {
+            posts.vstack_mut(&snap.posts).map_err(frame_err)?;
+            followers.vstack_mut(&snap.followers).map_err(frame_err)?;
+            Some(snap.api)
+        }
+        None => None,
+    };
     let unowned_accounts =
         unowned(&roster, &[&posts, &followers]).map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
     Ok(Inputs {
@@ -59,6 +69,7 @@ pub fn load(report: &ReportConfig, base: &Path) -> Result<Inputs, SourceError> {
         rejected: rejects.list,
         unassigned_costs,
         unowned_accounts,
+        api,
     })
 }
 

@@ -47,6 +47,27 @@ pub struct Inputs {
     /// Cost rows whose influencer is not in the roster (not counted).
     pub unassigned_costs: Vec<String>,
     pub unowned_accounts: Vec<(Platform, String)>,
+    /// Set when the report pulls from APIs: which snapshots were read.
+    pub api: Option<ApiSnapshot>,
+}
+
+/// The snapshots of pulled API data one run reads, as of one pull time.
+#[derive(Debug, Clone)]
+pub struct Snapshots {
+    /// Canonical followers and posts frames.
+    pub followers: DataFrame,
+    pub posts: DataFrame,
+    pub api: ApiSnapshot,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApiSnapshot {
+    /// Post metrics are those of the last pull at or before this time.
+    pub as_of: chrono::DateTime<chrono::Utc>,
+    /// When that pull was made (none: nothing was pulled by then).
+    pub last_pull: Option<chrono::DateTime<chrono::Utc>>,
+    /// Accounts that pull could not read, with the reason.
+    pub accounts_not_pulled: Vec<String>,
 }
 
 /// One file read, for the summary's `inputs` list.

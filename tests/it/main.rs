@@ -9,6 +9,7 @@ mod figures;
 mod locales;
 mod operate;
 mod properties;
+mod pull;
 mod report;
 mod statements;
 mod support;
