@@ -9,6 +9,7 @@
 //! - `files/<sha256>.<ext>`: a copy of every export file a run read.
 
 use crate::period::{Period, day_number};
+use crate::pull::shops::ApiOrder;
 use crate::pull::{PostRow, Pulled};
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -98,6 +99,12 @@ impl Store {
         let mut df = posts_frame(&pulled.posts).map_err(Self::frame(&path))?;
         write_parquet(&mut df, &path)?;
 
+        if pulled.shops_pulled && pulled.shop_failures.is_empty() {
+            let path = self.dir.join("orders").join(format!("{stamp}.parquet"));
+            let mut df = orders_frame(&pulled.orders).map_err(Self::frame(&path))?;
+            write_parquet(&mut df, &path)?;
+        }
+
         let log = PullLog {
             pulled_at: pulled.pulled_at,
             accounts: pulled.accounts,
@@ -172,6 +179,52 @@ impl Store {
             out.vstack_mut(&f).map_err(Self::frame(&self.dir))?;
         }
         Ok((out, used))
+    }
+
+    /// Orders of every shop pull made at or before `as_of`, one list per pull, oldest first.
+    pub fn orders(&self, as_of: DateTime<Utc>) -> Result<Vec<Vec<ApiOrder>>, SnapshotError> {
+        let mut out = Vec::new();
+        for (name, path) in self.listed("orders", "parquet")? {
+            if parse_stamp(&name).is_none_or(|at| at > as_of) {
+                continue;
+            }
+            let df = read_parquet(&path)?;
+            let text = |c: &str| str_col(&df, c, &path);
+            let (keys, names, statuses, currencies, codes) =
+                (text("key")?, text("name")?, text("status")?, text("currency")?, text("codes")?);
+            let amounts = [text("subtotal")?, text("total")?, text("discounts")?, text("refunds")?];
+            let created = i64_col(&df, "created_us", &path)?;
+            let cancelled = df.column("cancelled").and_then(|c| c.bool()).map_err(Self::frame(&path))?;
+            let invalid = |message: String| SnapshotError::Invalid { path: path.clone(), message };
+            let mut orders = Vec::with_capacity(df.height());
+            for i in 0..df.height() {
+                let mut money = [rust_decimal::Decimal::ZERO; 4];
+                for (m, column) in amounts.iter().enumerate() {
+                    let raw = column.get(i).unwrap_or("0");
+                    money[m] = raw.parse().map_err(|_| invalid(format!("row {i}: {raw:?} is not an amount")))?;
+                }
+                let at = created
+                    .get(i)
+                    .and_then(DateTime::from_timestamp_micros)
+                    .ok_or_else(|| invalid(format!("row {i}: no time")))?;
+                let [subtotal, total, discounts, refunds] = money;
+                orders.push(ApiOrder {
+                    key: keys.get(i).unwrap_or("").to_string(),
+                    name: names.get(i).unwrap_or("").to_string(),
+                    created: at,
+                    cancelled: cancelled.get(i).unwrap_or(false),
+                    status: statuses.get(i).unwrap_or("").to_string(),
+                    currency: currencies.get(i).unwrap_or("").to_string(),
+                    subtotal,
+                    total,
+                    discounts,
+                    refunds,
+                    codes: codes.get(i).unwrap_or("").split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                });
+            }
+            out.push(orders);
+        }
+        Ok(out)
     }
 
     /// The pull log of the last pull at or before `as_of`.
@@ -265,6 +318,24 @@ pub struct AsOf {
 
 fn parse_stamp(name: &str) -> Option<DateTime<Utc>> {
     chrono::NaiveDateTime::parse_from_str(name, STAMP).ok().map(|t| t.and_utc())
+}
+
+/// Orders with their amounts as exact decimal text.
+fn orders_frame(orders: &[ApiOrder]) -> PolarsResult<DataFrame> {
+    let text = |f: &dyn Fn(&ApiOrder) -> String| orders.iter().map(f).collect::<Vec<_>>();
+    df!(
+        "key" => text(&|o| o.key.clone()),
+        "name" => text(&|o| o.name.clone()),
+        "created_us" => orders.iter().map(|o| o.created.timestamp_micros()).collect::<Vec<_>>(),
+        "cancelled" => orders.iter().map(|o| o.cancelled).collect::<Vec<_>>(),
+        "status" => text(&|o| o.status.clone()),
+        "currency" => text(&|o| o.currency.clone()),
+        "subtotal" => text(&|o| o.subtotal.to_string()),
+        "total" => text(&|o| o.total.to_string()),
+        "discounts" => text(&|o| o.discounts.to_string()),
+        "refunds" => text(&|o| o.refunds.to_string()),
+        "codes" => text(&|o| o.codes.join("\n")),
+    )
 }
 
 fn posts_frame(posts: &[PostRow]) -> PolarsResult<DataFrame> {

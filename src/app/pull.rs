@@ -43,6 +43,7 @@ pub fn snapshots(config: &Config, report: &ReportConfig, period: &Period, now: D
     let as_of = store.as_of(period, report.timezone, report.pull.settle_days, now)?;
     let followers = store.followers()?;
     let (posts, _) = store.posts(as_of.at, report.timezone)?;
+    let orders = store.orders(as_of.at)?;
     let last = store.last_pull(as_of.at)?;
     if last.is_none() {
         tracing::warn!(report = %report.name, as_of = %as_of.at, "no API pull was kept by then; the API accounts have no data");
@@ -50,6 +51,7 @@ pub fn snapshots(config: &Config, report: &ReportConfig, period: &Period, now: D
     Ok(Snapshots {
         followers,
         posts,
+        orders,
         api: ApiSnapshot {
             as_of: as_of.at,
             last_pull: last.as_ref().map(|l| l.pulled_at),

@@ -223,13 +223,27 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
     let followers = list(&mut f, "followers", p);
     let orders = list(&mut f, "orders", p);
     let orders_format = match f.string("orders_format", p) {
-        Some(s) if s.get_ref().eq_ignore_ascii_case("shopify") => Some(OrdersFormat::Shopify),
-        Some(s) => {
-            p.at(s.span(), format!("`orders_format` {:?} is not supported; use \"shopify\"", s.get_ref()));
-            None
-        }
+        Some(s) => match s.get_ref().trim().to_lowercase().as_str() {
+            "shopify" => Some(OrdersFormat::Shopify),
+            "woocommerce" => Some(OrdersFormat::WooCommerce),
+            "generic" => Some(OrdersFormat::Generic),
+            _ => {
+                p.at(s.span(), format!("`orders_format` {:?} must be \"shopify\", \"woocommerce\" or \"generic\"", s.get_ref()));
+                None
+            }
+        },
         None => Some(OrdersFormat::Shopify),
     };
+    let columns = f.table("columns", p).and_then(|t| column_map(t, p));
+    if orders_format == Some(OrdersFormat::Shopify) && f.has("columns") {
+        p.at(
+            f.span.clone(),
+            "[report.inputs.columns] is for `orders_format = \"woocommerce\"` or `\"generic\"`; Shopify exports are read by name",
+        );
+    }
+    if orders_format == Some(OrdersFormat::Generic) && columns.is_none() && !f.has("columns") {
+        p.at(f.span.clone(), "`orders_format = \"generic\"` needs [report.inputs.columns] (order_id, created_at, codes, total)");
+    }
     let skip_bad_rows = match f.string("on_bad_row", p) {
         Some(s) if s.get_ref() == "fail" => false,
         Some(s) if s.get_ref() == "skip" => true,
@@ -240,7 +254,43 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
         None => false,
     };
     f.finish(p);
-    Some(InputsConfig { roster: roster?, costs, posts, followers, orders, orders_format: orders_format?, skip_bad_rows })
+    Some(InputsConfig { roster: roster?, costs, posts, followers, orders, orders_format: orders_format?, columns, skip_bad_rows })
+}
+
+/// `[report.inputs.columns]`: each key names the header (or a list of alternatives) holding it.
+fn column_map(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<crate::source::mapped::ColumnMap> {
+    let mut list = |f: &mut Fields<'_, '_>, key: &str| -> Vec<String> {
+        f.strings(key, p).unwrap_or_default().into_iter().map(|s| s.into_inner().trim().to_string()).collect()
+    };
+    let map = crate::source::mapped::ColumnMap {
+        order_id: list(&mut f, "order_id"),
+        name: list(&mut f, "name"),
+        created_at: list(&mut f, "created_at"),
+        codes: list(&mut f, "codes"),
+        subtotal: list(&mut f, "subtotal"),
+        total: list(&mut f, "total"),
+        deduct: list(&mut f, "deduct"),
+        discounts: list(&mut f, "discounts"),
+        refunds: list(&mut f, "refunds"),
+        currency: list(&mut f, "currency"),
+        status: list(&mut f, "status"),
+        cancelled_at: list(&mut f, "cancelled_at"),
+    };
+    let mut missing = Vec::new();
+    for (key, value) in [("order_id", &map.order_id), ("created_at", &map.created_at), ("codes", &map.codes)] {
+        if value.is_empty() {
+            missing.push(key);
+        }
+    }
+    if map.total.is_empty() && map.subtotal.is_empty() {
+        missing.push("total (or subtotal)");
+    }
+    if !missing.is_empty() {
+        p.at(f.span.clone(), format!("`{}` needs {}", f.path, missing.join(", ")));
+    }
+    let ok = missing.is_empty();
+    f.finish(p);
+    ok.then_some(map)
 }
 
 fn fx(f: Fields<'_, '_>, p: &mut Problems) -> BTreeMap<String, rust_decimal::Decimal> {

@@ -42,6 +42,10 @@ impl Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrdersFormat {
     Shopify,
+    /// Analytics download or SkyVerge export (by headers), or `columns` when given.
+    WooCommerce,
+    /// Any CSV through `columns`.
+    Generic,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +56,8 @@ pub struct InputsConfig {
     pub followers: Vec<String>,
     pub orders: Vec<String>,
     pub orders_format: OrdersFormat,
+    /// `[report.inputs.columns]`: which order-export column holds what.
+    pub columns: Option<crate::source::mapped::ColumnMap>,
     /// Skip and count unreadable rows instead of failing the run.
     pub skip_bad_rows: bool,
 }
@@ -96,6 +102,8 @@ pub struct ReportConfig {
 #[derive(Debug, Clone)]
 pub struct PullConfig {
     pub platforms: Vec<PlatformApi>,
+    /// Shop APIs whose orders are pulled (in addition to any order export files).
+    pub shops: Vec<ShopApi>,
     /// Posts published this many days before the pull are fetched.
     pub lookback_days: u32,
     /// The pull (and so the run) fails when more than this share (0–1) of accounts failed.
@@ -107,14 +115,26 @@ pub struct PullConfig {
 
 impl Default for PullConfig {
     fn default() -> Self {
-        Self { platforms: Vec::new(), lookback_days: 90, max_failed_share: 0.25, settle_days: 1 }
+        Self { platforms: Vec::new(), shops: Vec::new(), lookback_days: 90, max_failed_share: 0.25, settle_days: 1 }
     }
 }
 
 impl PullConfig {
     pub fn has_apis(&self) -> bool {
-        !self.platforms.is_empty()
+        !self.platforms.is_empty() || !self.shops.is_empty()
     }
+}
+
+/// `[report.pull.woocommerce]` or `[report.pull.shopify]`: a shop's order API.
+#[derive(Debug, Clone)]
+pub struct ShopApi {
+    pub kind: crate::pull::shops::ShopKind,
+    /// Ends with `/`: the site (WooCommerce) or `…/admin/api/<version>/` (Shopify).
+    pub base_url: reqwest::Url,
+    /// WooCommerce: consumer key and secret (HTTP Basic); Shopify: the Admin API access token.
+    pub key: EnvRef,
+    pub secret: Option<EnvRef>,
+    pub settings: crate::pull::http::Settings,
 }
 
 /// `[report.pull.<platform>]`: one platform's API.

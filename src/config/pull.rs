@@ -14,9 +14,10 @@
 
 use super::fields::{Fields, Problems};
 use super::load::env_ref;
-use super::{PlatformApi, PullConfig};
+use super::{PlatformApi, PullConfig, ShopApi};
 use crate::pull::http::Settings;
 use crate::pull::limiter::RateLimit;
+use crate::pull::shops::ShopKind;
 use crate::source::Platform;
 use std::time::Duration;
 
@@ -46,6 +47,11 @@ pub fn parse(mut f: Fields<'_, '_>, p: &mut Problems) -> PullConfig {
             out.platforms.extend(platform_api(platform, t, p));
         }
     }
+    for kind in [ShopKind::WooCommerce, ShopKind::Shopify] {
+        if let Some(t) = f.table(&kind.name().to_lowercase(), p) {
+            out.shops.extend(shop_api(kind, t, p));
+        }
+    }
     f.finish(p);
     out
 }
@@ -68,27 +74,78 @@ fn platform_api(platform: Platform, mut f: Fields<'_, '_>, p: &mut Problems) -> 
         Platform::Tiktok => ("https://open.tiktokapis.com/".to_string(), "600/min"),
         Platform::Youtube => ("https://www.googleapis.com/youtube/v3/".to_string(), "300/min"),
     };
-    let base_url = match f.string("base_url", p) {
-        Some(u) => {
-            let mut text = u.get_ref().trim().to_string();
-            if !text.ends_with('/') {
-                text.push('/');
-            }
-            match reqwest::Url::parse(&text) {
-                Ok(url) if url.scheme() == "https" || is_loopback(&url) => Some(url),
-                Ok(_) => {
-                    p.at(u.span(), format!("`{}.base_url` must be https (plain http only to a loopback address)", f.path));
-                    None
-                }
-                Err(e) => {
-                    p.at(u.span(), format!("`{}.base_url` {:?} is not a URL: {e}", f.path, u.get_ref()));
-                    None
-                }
-            }
-        }
-        None => reqwest::Url::parse(&default_base).ok(),
-    };
+    let base_url = base_url(&mut f, "base_url", &default_base, p);
     let token = env_ref(&mut f, "token", p);
+    let settings = settings(&mut f, default_limit, p);
+    f.finish(p);
+    Some(PlatformApi { platform, base_url: base_url?, token, settings: settings? })
+}
+
+/// `[report.pull.woocommerce]` (`url`, `key`, `secret`) or `[report.pull.shopify]` (`shop` or
+/// `base_url`, `token`, `api_version`).
+fn shop_api(kind: ShopKind, mut f: Fields<'_, '_>, p: &mut Problems) -> Option<ShopApi> {
+    let (base, key, secret) = match kind {
+        ShopKind::WooCommerce => {
+            let base = f.required("url", p).and_then(|u| {
+                let url = parse_base(u.get_ref());
+                if url.is_none() {
+                    p.at(u.span(), format!("`{}.url` must be an https URL (plain http only to a loopback address)", f.path));
+                }
+                url
+            });
+            let key = f.has("key").then(|| env_ref(&mut f, "key", p)).flatten();
+            let secret = f.has("secret").then(|| env_ref(&mut f, "secret", p)).flatten();
+            if key.is_none() || secret.is_none() {
+                p.at(f.span.clone(), format!("`{}` needs `key` and `secret` (\"${{WC_KEY}}\", \"${{WC_SECRET}}\")", f.path));
+            }
+            (base, key, secret)
+        }
+        ShopKind::Shopify => {
+            let version = f.string("api_version", p).map(|v| v.into_inner()).unwrap_or_else(|| "2025-07".into());
+            let default = f.string("shop", p).map(|s| format!("https://{}/admin/api/{version}/", s.get_ref().trim()));
+            let base = match (f.has("base_url"), default) {
+                (true, _) => base_url(&mut f, "base_url", "", p),
+                (false, Some(d)) => reqwest::Url::parse(&d).ok(),
+                (false, None) => {
+                    p.at(f.span.clone(), format!("`{}` needs `shop` (\"acme.myshopify.com\")", f.path));
+                    None
+                }
+            };
+            let token = f.has("token").then(|| env_ref(&mut f, "token", p)).flatten();
+            if token.is_none() {
+                p.at(f.span.clone(), format!("`{}` needs `token` (\"${{SHOPIFY_TOKEN}}\")", f.path));
+            }
+            (base, token, None)
+        }
+    };
+    let settings = settings(&mut f, "2/s", p);
+    f.finish(p);
+    Some(ShopApi { kind, base_url: base?, key: key?, secret, settings: settings? })
+}
+
+fn base_url(f: &mut Fields<'_, '_>, key: &str, default: &str, p: &mut Problems) -> Option<reqwest::Url> {
+    match f.string(key, p) {
+        Some(u) => {
+            let url = parse_base(u.get_ref());
+            if url.is_none() {
+                p.at(u.span(), format!("`{}.{key}` must be an https URL (plain http only to a loopback address)", f.path));
+            }
+            url
+        }
+        None => reqwest::Url::parse(default).ok(),
+    }
+}
+
+/// `text` as a base URL ending in `/`; https, or http to loopback only.
+fn parse_base(text: &str) -> Option<reqwest::Url> {
+    let mut text = text.trim().to_string();
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    reqwest::Url::parse(&text).ok().filter(|url| url.scheme() == "https" || is_loopback(url))
+}
+
+fn settings(f: &mut Fields<'_, '_>, default_limit: &str, p: &mut Problems) -> Option<Settings> {
     let limit = match f.string("rate_limit", p) {
         Some(l) => RateLimit::parse(l.get_ref()).or_else(|| {
             p.at(
@@ -110,19 +167,13 @@ fn platform_api(platform: Platform, mut f: Fields<'_, '_>, p: &mut Problems) -> 
             },
             None => default,
         };
-    let concurrency = whole(&mut f, "concurrency", 8, 1..=256) as usize;
-    let timeout = Duration::from_secs(whole(&mut f, "timeout_secs", 30, 1..=600));
-    let attempts = whole(&mut f, "attempts", 5, 1..=20) as u32;
-    let backoff_base = Duration::from_millis(whole(&mut f, "backoff_ms", 500, 1..=60_000));
-    let backoff_cap = Duration::from_secs(whole(&mut f, "backoff_cap_secs", 60, 1..=3600));
-    let max_wait = Duration::from_secs(whole(&mut f, "max_wait_secs", 900, 1..=86_400));
-    f.finish(p);
-    Some(PlatformApi {
-        platform,
-        base_url: base_url?,
-        token,
-        settings: Settings { limit: limit?, concurrency, timeout, attempts, backoff_base, backoff_cap, max_wait },
-    })
+    let concurrency = whole(f, "concurrency", 8, 1..=256) as usize;
+    let timeout = Duration::from_secs(whole(f, "timeout_secs", 30, 1..=600));
+    let attempts = whole(f, "attempts", 5, 1..=20) as u32;
+    let backoff_base = Duration::from_millis(whole(f, "backoff_ms", 500, 1..=60_000));
+    let backoff_cap = Duration::from_secs(whole(f, "backoff_cap_secs", 60, 1..=3600));
+    let max_wait = Duration::from_secs(whole(f, "max_wait_secs", 900, 1..=86_400));
+    Some(Settings { limit: limit?, concurrency, timeout, attempts, backoff_base, backoff_cap, max_wait })
 }
 
 /// Plain http is allowed only to this machine (test servers, a local proxy).

@@ -122,6 +122,11 @@ impl Api {
 
     /// Sends `call` until it succeeds, is refused for good, or runs out of attempts.
     pub async fn send(&self, call: &Call) -> Result<Value, CallError> {
+        self.send_with_headers(call).await.map(|(body, _)| body)
+    }
+
+    /// [`Api::send`], with the response headers (pagination links, totals).
+    pub async fn send_with_headers(&self, call: &Call) -> Result<(Value, HeaderMap), CallError> {
         let what = format!("{} {}", self.name, call.url.path());
         let mut attempt = 0u32;
         loop {
@@ -129,14 +134,16 @@ impl Api {
                 return Err(CallError::Stopped(reason));
             }
             attempt += 1;
-            let (verdict, body) = self.once(call).await;
+            let (verdict, body, headers) = self.once(call).await;
             let (after, throttled, reason) = match verdict {
                 Verdict::Ok { pause } => {
                     if let Some(p) = pause {
                         tracing::warn!(api = self.name, pause_s = p.as_secs(), "usage near the platform's limit; pausing");
                         self.limiter.pause(p.min(self.settings.max_wait)).await;
                     }
-                    return body.ok_or_else(|| CallError::Account(format!("{what}: the response is not JSON")));
+                    return body
+                        .map(|b| (b, headers))
+                        .ok_or_else(|| CallError::Account(format!("{what}: the response is not JSON")));
                 }
                 Verdict::StopPlatform(reason) => {
                     tracing::error!(api = self.name, %reason, "platform stopped for this run");
@@ -180,11 +187,11 @@ impl Api {
         ceiling.mul_f64(0.5 + fastrand::f64() * 0.5)
     }
 
-    async fn once(&self, call: &Call) -> (Verdict, Option<Value>) {
+    async fn once(&self, call: &Call) -> (Verdict, Option<Value>, HeaderMap) {
         let _permit = self.permits.acquire().await;
         self.limiter.acquire().await;
         if let Some(reason) = self.stopped() {
-            return (Verdict::StopPlatform(reason), None); // stopped while this call waited its turn
+            return (Verdict::StopPlatform(reason), None, HeaderMap::new()); // stopped while this call waited its turn
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut req = self.client.request(call.method.clone(), call.url.clone());
@@ -196,21 +203,21 @@ impl Api {
         }
         let response = match req.send().await {
             Ok(r) => r,
-            Err(e) => return (transport_verdict(&e, self.settings.timeout), None),
+            Err(e) => return (transport_verdict(&e, self.settings.timeout), None, HeaderMap::new()),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = match response.bytes().await {
             Ok(b) => b,
-            Err(e) => return (transport_verdict(&e, self.settings.timeout), None),
+            Err(e) => return (transport_verdict(&e, self.settings.timeout), None, headers),
         };
         let body: Option<Value> = serde_json::from_slice(&bytes).ok();
         let verdict = (self.classify)(status, &headers, body.as_ref());
         if matches!(verdict, Verdict::Ok { .. }) && body.is_none() {
             let err = serde_json::from_slice::<Value>(&bytes).err().map(|e| e.to_string()).unwrap_or_default();
-            return (Verdict::Account(format!("malformed JSON in the response ({err})")), None);
+            return (Verdict::Account(format!("malformed JSON in the response ({err})")), None, headers);
         }
-        (verdict, body)
+        (verdict, body, headers)
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod http;
 pub mod instagram;
 pub mod limiter;
+pub mod shops;
 pub mod tiktok;
 pub mod youtube;
 
@@ -58,12 +59,20 @@ pub struct Pulled {
     pub notes: Vec<String>,
     /// Requests sent and retried, per platform.
     pub requests: Vec<(Platform, u64, u64)>,
+    /// Whether shop APIs were pulled (then `orders` is their complete copy of the window).
+    pub shops_pulled: bool,
+    pub orders: Vec<shops::ApiOrder>,
+    /// A shop whose orders could not be pulled fails the pull: figures without its orders would
+    /// look like a week without sales.
+    pub shop_failures: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
     #[error("{failed} of {accounts} accounts could not be pulled (more than the allowed {:.0} %):\n  {}", share * 100.0, list.join("\n  "))]
     TooManyFailed { failed: usize, accounts: usize, share: f64, list: Vec<String> },
+    #[error("orders could not be pulled:\n  {}", list.join("\n  "))]
+    Shop { list: Vec<String> },
     #[error("cannot set up the {platform} client")]
     Client {
         platform: &'static str,
@@ -126,6 +135,16 @@ pub async fn pull(report: &ReportConfig, roster: &Roster, since: DateTime<Utc>) 
             });
         }
     }
+    for shop in &report.pull.shops {
+        pulled.shops_pulled = true;
+        match pull_shop(shop, since).await {
+            Ok(orders) => pulled.orders.extend(orders),
+            Err(reason) => {
+                tracing::error!(shop = shop.kind.name(), %reason, "orders not pulled");
+                pulled.shop_failures.push(format!("{} orders: {reason}", shop.kind.name()));
+            }
+        }
+    }
     while let Some(joined) = tasks.join_next().await {
         let Ok((account, result)) = joined else { continue };
         let label = format!("{} {}", account.platform.as_str(), account.handle);
@@ -156,9 +175,32 @@ pub async fn pull(report: &ReportConfig, roster: &Roster, since: DateTime<Utc>) 
     Ok(pulled)
 }
 
+async fn pull_shop(shop: &crate::config::ShopApi, since: DateTime<Utc>) -> Result<Vec<shops::ApiOrder>, String> {
+    let resolve = |r: &crate::config::EnvRef| r.resolve().map_err(|e| e.to_string());
+    let key = resolve(&shop.key)?;
+    let auth = match (&shop.kind, &shop.secret) {
+        (shops::ShopKind::WooCommerce, Some(secret)) => {
+            use base64::Engine;
+            let pair = format!(
+                "{}:{}",
+                secrecy::ExposeSecret::expose_secret(&key),
+                secrecy::ExposeSecret::expose_secret(&resolve(secret)?)
+            );
+            ("authorization", format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair)))
+        }
+        _ => ("x-shopify-access-token", secrecy::ExposeSecret::expose_secret(&key).to_string()),
+    };
+    let api = Api::new(shop.kind.name(), shop.settings.clone(), shops::classify).map_err(|e| e.to_string())?;
+    shops::pull_orders(&api, shop.kind, &shop.base_url, &auth, since).await.map_err(|e| e.to_string())
+}
+
 impl Pulled {
-    /// Fails when more than `share` (0–1) of the accounts could not be pulled.
+    /// Fails when a shop's orders could not be pulled, or more than `share` (0–1) of the
+    /// accounts could not.
     pub fn check_failures(&self, share: f64) -> Result<(), PullError> {
+        if !self.shop_failures.is_empty() {
+            return Err(PullError::Shop { list: self.shop_failures.clone() });
+        }
         if self.accounts > 0 && self.failures.len() as f64 > share * self.accounts as f64 {
             return Err(PullError::TooManyFailed {
                 failed: self.failures.len(),

@@ -1,8 +1,10 @@
 //! Loads every input of one report into [`Inputs`].
 
 use super::csv_file::CsvText;
-use super::{InputFile, Inputs, Platform, Rejects, Snapshots, SourceError, costs, files, input_file, roster, shopify, social};
-use crate::config::ReportConfig;
+use super::{
+    InputFile, Inputs, Platform, Rejects, Snapshots, SourceError, costs, files, input_file, mapped, roster, shopify, social,
+};
+use crate::config::{OrdersFormat, ReportConfig};
 use polars::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -38,15 +40,25 @@ pub fn load(report: &ReportConfig, base: &Path, snapshots: Option<Snapshots>) ->
     record(&mut listed, &follower_files, &rows, base);
 
     let order_files = load_all(&cfg.orders, base)?;
-    let (orders, order_codes, rows) = shopify::read(
-        &order_files,
-        report.timezone,
-        &shopify::Currency { code: &report.currency, fx: &report.fx },
-        &mut rejects,
-    )?;
+    let currency = super::orders::Currency { code: &report.currency, fx: &report.fx };
+    let (mut orders, mut order_codes, rows) = match cfg.orders_format {
+        OrdersFormat::Shopify => shopify::read(&order_files, report.timezone, &currency, &mut rejects)?,
+        _ => {
+            let mut sink = super::orders::OrderSink::default();
+            let rows = mapped::read(&order_files, cfg.columns.as_ref(), report.timezone, &currency, &mut rejects, &mut sink, 0)?;
+            let (orders, codes) = sink.finish().map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
+            (orders, codes, rows)
+        }
+    };
+    let frame_err = |source| SourceError::Csv { path: base.to_path_buf(), source };
+    if let Some(pulls) = snapshots.as_ref().map(|s| &s.orders).filter(|p| !p.is_empty()) {
+        // Each pull ranks after the files, later pulls later: the copy de-duplication prefers.
+        let (api_orders, api_codes) = api_orders(pulls, order_files.len() as u32, report.timezone, &currency)?;
+        orders.vstack_mut(&api_orders).map_err(frame_err)?;
+        order_codes.vstack_mut(&api_codes).map_err(frame_err)?;
+    }
     record(&mut listed, &order_files, &rows, base);
 
-    let frame_err = |source| SourceError::Csv { path: base.to_path_buf(), source };
     let api = match snapshots {
         Some(snap) => {
             posts.vstack_mut(&snap.posts).map_err(frame_err)?;
@@ -71,6 +83,39 @@ pub fn load(report: &ReportConfig, base: &Path, snapshots: Option<Snapshots>) ->
         unowned_accounts,
         api,
     })
+}
+
+/// The orders of shop API pulls as canonical frames, days in `tz`.
+fn api_orders(
+    pulls: &[Vec<crate::pull::shops::ApiOrder>],
+    first_rank: u32,
+    tz: chrono_tz::Tz,
+    currency: &super::orders::Currency<'_>,
+) -> Result<(DataFrame, DataFrame), SourceError> {
+    let mut sink = super::orders::OrderSink::default();
+    for (i, pull) in pulls.iter().enumerate() {
+        for (row, o) in pull.iter().enumerate() {
+            let record = super::orders::OrderRecord {
+                key: o.key.clone(),
+                name: o.name.clone(),
+                day: crate::period::day_number(o.created.with_timezone(&tz).date_naive()),
+                cancelled: o.cancelled,
+                status: o.status.clone(),
+                currency: o.currency.clone(),
+                subtotal: o.subtotal,
+                total: o.total,
+                discounts: o.discounts,
+                refunds: o.refunds,
+                codes: o.codes.clone(),
+            };
+            sink.push(first_rank + i as u32, row as u32, record, currency).map_err(|reason| SourceError::Row {
+                path: std::path::PathBuf::from(format!("shop API pull {}", i + 1)),
+                line: row + 1,
+                message: format!("order {}: {reason}", o.name),
+            })?;
+        }
+    }
+    sink.finish().map_err(|source| SourceError::Csv { path: Default::default(), source })
 }
 
 /// Accounts in the stats that no roster influencer owns.

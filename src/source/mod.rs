@@ -20,6 +20,8 @@ pub mod costs;
 pub mod csv_file;
 pub mod files;
 pub mod inputs;
+pub mod mapped;
+pub mod orders;
 pub mod roster;
 pub mod shopify;
 pub mod social;
@@ -57,6 +59,8 @@ pub struct Snapshots {
     /// Canonical followers and posts frames.
     pub followers: DataFrame,
     pub posts: DataFrame,
+    /// Orders of each shop pull, oldest pull first (a later pull wins a tie between copies).
+    pub orders: Vec<Vec<crate::pull::shops::ApiOrder>>,
     pub api: ApiSnapshot,
 }
 

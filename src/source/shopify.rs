@@ -3,34 +3,12 @@
 //! offsets, 73- or 79-column headers matched by name.
 
 use super::csv_file::{CsvText, text_column};
-use super::values::{ValueError, parse_decimal, parse_stamp, to_micros};
-use super::{Rejects, SourceError, cell_error, normalize_code};
+use super::orders::{Currency, OrderRecord, OrderSink};
+use super::values::{ValueError, parse_decimal, parse_stamp};
+use super::{Rejects, SourceError, cell_error};
 use chrono_tz::Tz;
 use polars::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
-
-#[derive(Default)]
-struct Orders {
-    keys: Vec<String>,
-    names: Vec<String>,
-    files: Vec<u32>,
-    rows: Vec<u32>,
-    days: Vec<i32>,
-    cancelled: Vec<bool>,
-    statuses: Vec<String>,
-    currencies: Vec<String>,
-    fx_missing: Vec<bool>,
-    money: [Vec<i64>; 4],
-}
-
-#[derive(Default)]
-struct Codes {
-    files: Vec<u32>,
-    rows: Vec<u32>,
-    pos: Vec<u32>,
-    codes: Vec<String>,
-}
 
 /// Money columns read from an order's first row: (canonical name, header aliases, required).
 const MONEY: [(&str, &[&str], bool); 4] = [
@@ -49,31 +27,12 @@ pub fn read(
     currency: &Currency<'_>,
     rejects: &mut Rejects,
 ) -> Result<(DataFrame, DataFrame, Vec<usize>), SourceError> {
-    let mut out = Orders::default();
-    let mut codes = Codes::default();
+    let mut sink = OrderSink::default();
     let mut rows = Vec::new();
     for (rank, file) in files.iter().enumerate() {
-        rows.push(read_file(file, rank as u32, tz, currency, rejects, &mut out, &mut codes)?);
+        rows.push(read_file(file, rank as u32, tz, currency, rejects, &mut sink)?);
     }
-    let [subtotal, total, discounts, refunds] = out.money;
-    let err = |source| SourceError::Csv { path: Default::default(), source };
-    let orders = df!(
-        "order_key" => out.keys,
-        "name" => out.names,
-        "file" => out.files,
-        "row" => out.rows,
-        "day" => out.days,
-        "cancelled" => out.cancelled,
-        "status" => out.statuses,
-        "currency" => out.currencies,
-        "fx_missing" => out.fx_missing,
-        "subtotal_micros" => subtotal,
-        "total_micros" => total,
-        "discounts_micros" => discounts,
-        "refunds_micros" => refunds,
-    )
-    .map_err(err)?;
-    let codes = df!("file" => codes.files, "row" => codes.rows, "pos" => codes.pos, "code" => codes.codes).map_err(err)?;
+    let (orders, codes) = sink.finish().map_err(|source| SourceError::Csv { path: Default::default(), source })?;
     Ok((orders, codes, rows))
 }
 
@@ -83,8 +42,7 @@ fn read_file(
     tz: Tz,
     report_currency: &Currency<'_>,
     rejects: &mut Rejects,
-    out: &mut Orders,
-    codes: &mut Codes,
+    sink: &mut OrderSink,
 ) -> Result<usize, SourceError> {
     let name_col = file.require_column(&["Name"])?.to_string();
     let created_col = file.require_column(&["Created at"])?.to_string();
@@ -139,25 +97,14 @@ fn read_file(
                 continue;
             }
         };
-        let currency = match cell(currencies, i).to_uppercase() {
-            c if c.is_empty() => report_currency.code.to_string(),
-            c => c,
-        };
-        let rate = report_currency.rate(&currency);
-        let mut amounts = [0i64; 4];
+        let mut amounts = [Decimal::ZERO; 4];
         for (m, column) in money.iter().enumerate() {
             let raw = cell(*column, i);
             if raw.is_empty() && !MONEY[m].2 {
                 continue; // no discount or refund column value: nothing was discounted or refunded
             }
             match parse_decimal(raw, file.decimal) {
-                Ok(d) => match to_micros(d * rate.unwrap_or(Decimal::ZERO)) {
-                    Ok(v) => amounts[m] = v,
-                    Err(reason) => {
-                        rejects.handle(cell_error(file, i, money_cols[m].as_deref().unwrap_or(MONEY[m].0), raw, reason))?;
-                        continue 'rows;
-                    }
-                },
+                Ok(d) => amounts[m] = d,
                 Err(reason) => {
                     let column = money_cols[m].as_deref().unwrap_or(MONEY[m].0);
                     rejects.handle(cell_error(file, i, column, raw, reason))?;
@@ -166,24 +113,23 @@ fn read_file(
             }
         }
         let id = cell(ids, i);
-        out.keys.push(if id.is_empty() { name.to_string() } else { id.to_string() });
-        out.names.push(name.to_string());
-        out.files.push(rank);
-        out.rows.push(i as u32);
-        out.days.push(day);
-        out.cancelled.push(!cell(cancels, i).is_empty());
-        out.statuses.push(cell(statuses, i).to_lowercase());
-        out.fx_missing.push(rate.is_none());
-        out.currencies.push(currency);
-        for (m, a) in amounts.into_iter().enumerate() {
-            out.money[m].push(a);
-        }
-        let cell_codes = code_cells.get(i).unwrap_or("");
-        for (pos, code) in cell_codes.split(" + ").map(normalize_code).filter(|c| !c.is_empty()).enumerate() {
-            codes.files.push(rank);
-            codes.rows.push(i as u32);
-            codes.pos.push(pos as u32);
-            codes.codes.push(code);
+        let [subtotal, total, discounts, refunds] = amounts;
+        let order = OrderRecord {
+            key: if id.is_empty() { name.to_string() } else { id.to_string() },
+            name: name.to_string(),
+            day,
+            cancelled: !cell(cancels, i).is_empty(),
+            status: cell(statuses, i).to_lowercase(),
+            currency: cell(currencies, i).to_string(),
+            subtotal,
+            total,
+            discounts,
+            refunds,
+            codes: code_cells.get(i).unwrap_or("").split(" + ").map(str::to_string).collect(),
+        };
+        if let Err(reason) = sink.push(rank, i as u32, order, report_currency) {
+            let column = money_cols[1].as_deref().unwrap_or("Total");
+            rejects.handle(cell_error(file, i, column, cell(money[1], i), reason))?;
         }
     }
     Ok(df.height())
@@ -192,17 +138,4 @@ fn read_file(
 /// The trimmed text of an optional column's cell; `""` for a missing column or null.
 fn cell(column: Option<&polars::prelude::StringChunked>, row: usize) -> &str {
     column.and_then(|c| c.get(row)).unwrap_or("").trim()
-}
-
-/// The report currency and the rates into it.
-pub struct Currency<'a> {
-    pub code: &'a str,
-    pub fx: &'a BTreeMap<String, Decimal>,
-}
-
-impl Currency<'_> {
-    /// Report-currency units per unit of `currency`, if known.
-    pub fn rate(&self, currency: &str) -> Option<Decimal> {
-        if currency == self.code { Some(Decimal::ONE) } else { self.fx.get(currency).copied() }
-    }
 }

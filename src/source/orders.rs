@@ -1,0 +1,120 @@
+//! The canonical orders and order_codes frames, built from any order source (Shopify or
+//! WooCommerce CSV, a mapped generic CSV, the shops' APIs): amounts are given exactly in the
+//! order's currency and converted here into millionths of the report currency.
+
+use super::values::{ValueError, to_micros};
+use polars::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// One order as a source read it, amounts in the order's currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderRecord {
+    /// The shop's order id (`Id`, else `Name`): the de-duplication key.
+    pub key: String,
+    /// The order's name or number as people know it (`#1001`).
+    pub name: String,
+    /// Day number (days since 1970-01-01) of its creation in the report zone.
+    pub day: i32,
+    pub cancelled: bool,
+    /// Lower-case status (`paid`, `refunded`, `voided`, …).
+    pub status: String,
+    /// Upper-case currency code; empty means the report currency.
+    pub currency: String,
+    /// After discounts, before shipping, taxes and duties.
+    pub subtotal: Decimal,
+    pub total: Decimal,
+    pub discounts: Decimal,
+    /// Refunded so far (cumulative), positive.
+    pub refunds: Decimal,
+    /// Discount codes in the order's own order, as written.
+    pub codes: Vec<String>,
+}
+
+/// The report currency and the rates into it.
+pub struct Currency<'a> {
+    pub code: &'a str,
+    pub fx: &'a BTreeMap<String, Decimal>,
+}
+
+impl Currency<'_> {
+    /// Report-currency units per unit of `currency`, if known.
+    pub fn rate(&self, currency: &str) -> Option<Decimal> {
+        if currency == self.code { Some(Decimal::ONE) } else { self.fx.get(currency).copied() }
+    }
+}
+
+/// Collects orders into the canonical frames.
+#[derive(Default)]
+pub struct OrderSink {
+    keys: Vec<String>,
+    names: Vec<String>,
+    files: Vec<u32>,
+    rows: Vec<u32>,
+    days: Vec<i32>,
+    cancelled: Vec<bool>,
+    statuses: Vec<String>,
+    currencies: Vec<String>,
+    fx_missing: Vec<bool>,
+    money: [Vec<i64>; 4],
+    code_files: Vec<u32>,
+    code_rows: Vec<u32>,
+    code_pos: Vec<u32>,
+    codes: Vec<String>,
+}
+
+impl OrderSink {
+    /// Adds `order` (file `file`, row `row`); an order in a currency without a rate is kept
+    /// with `fx_missing` set and zero amounts (an error later only if it is attributed).
+    /// Fails only when an amount does not fit (more than ±9.2 × 10¹² units).
+    pub fn push(&mut self, file: u32, row: u32, order: OrderRecord, currency: &Currency<'_>) -> Result<(), ValueError> {
+        let code = if order.currency.is_empty() { currency.code.to_string() } else { order.currency.to_uppercase() };
+        let rate = currency.rate(&code);
+        let amounts = [order.subtotal, order.total, order.discounts, order.refunds];
+        let mut micros = [0i64; 4];
+        for (m, amount) in amounts.into_iter().enumerate() {
+            micros[m] = to_micros(amount * rate.unwrap_or(Decimal::ZERO))?;
+        }
+        self.keys.push(order.key);
+        self.names.push(order.name);
+        self.files.push(file);
+        self.rows.push(row);
+        self.days.push(order.day);
+        self.cancelled.push(order.cancelled);
+        self.statuses.push(order.status);
+        self.fx_missing.push(rate.is_none());
+        self.currencies.push(code);
+        for (m, v) in micros.into_iter().enumerate() {
+            self.money[m].push(v);
+        }
+        for (pos, c) in order.codes.iter().map(|c| super::normalize_code(c)).filter(|c| !c.is_empty()).enumerate() {
+            self.code_files.push(file);
+            self.code_rows.push(row);
+            self.code_pos.push(pos as u32);
+            self.codes.push(c);
+        }
+        Ok(())
+    }
+
+    /// The orders and order_codes frames.
+    pub fn finish(self) -> PolarsResult<(DataFrame, DataFrame)> {
+        let [subtotal, total, discounts, refunds] = self.money;
+        let orders = df!(
+            "order_key" => self.keys,
+            "name" => self.names,
+            "file" => self.files,
+            "row" => self.rows,
+            "day" => self.days,
+            "cancelled" => self.cancelled,
+            "status" => self.statuses,
+            "currency" => self.currencies,
+            "fx_missing" => self.fx_missing,
+            "subtotal_micros" => subtotal,
+            "total_micros" => total,
+            "discounts_micros" => discounts,
+            "refunds_micros" => refunds,
+        )?;
+        let codes = df!("file" => self.code_files, "row" => self.code_rows, "pos" => self.code_pos, "code" => self.codes)?;
+        Ok((orders, codes))
+    }
+}
