@@ -54,10 +54,11 @@ impl ColumnMap {
         Self {
             order_id: names(&["order_id", "order_number"]),
             name: names(&["order_number_formatted", "order_number"]),
-            created_at: names(&["date"]),
+            created_at: names(&["order_date", "date"]),
             codes: names(&["coupon_items"]),
             total: names(&["order_total"]),
-            deduct: names(&["shipping_total", "shipping_tax_total", "fee_total", "fee_tax_total", "tax_total"]),
+            // tax_total is WooCommerce's get_total_tax(): cart (fees included) and shipping tax.
+            deduct: names(&["shipping_total", "fee_total", "tax_total"]),
             discounts: names(&["discount_total"]),
             refunds: names(&["refunded_total"]),
             currency: names(&["order_currency"]),

@@ -13,4 +13,5 @@ mod pull;
 mod report;
 mod statements;
 mod support;
+mod woocommerce;
 mod worked_cases;

@@ -405,3 +405,91 @@ async fn a_past_period_is_reported_from_its_snapshots_not_the_live_api() {
     let summary = std::fs::read_to_string(dir.path().join("out/2026-W46/summary.json")).unwrap();
     assert!(summary.contains("\"accounts_not_pulled\": []"), "{summary}");
 }
+
+/// A config with shop APIs only, the roster of the WooCommerce case.
+fn shop_config(dir: &Path, section: &str) -> PathBuf {
+    std::fs::copy(fixture("cases/woocommerce/roster.csv"), dir.join("roster.csv")).unwrap();
+    let text = format!(
+        "state_dir = \"state\"\n[[report]]\nname = \"shop\"\nperiod = \"2026-W45\"\nout_dir = \"out\"\n\
+         [report.inputs]\nroster = \"roster.csv\"\n[report.fx]\nEUR = 7.46\n[report.pull]\nlookback_days = 30\n{section}\n"
+    );
+    let path = dir.join("tierwise.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn pull_and_report(cfg: &Path) -> crate::support::Rows {
+    let pulled = std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(["pull", "--config", cfg.to_str().unwrap()])
+        .env("TIERWISE_NOW", "2026-11-08T20:00:00Z")
+        .output()
+        .unwrap();
+    assert!(pulled.status.success(), "{}", String::from_utf8_lossy(&pulled.stderr));
+    let out = tempfile::tempdir().unwrap();
+    let run = run_at(cfg, "2026-11-20T09:00:00Z", &["--no-email", "--out", out.path().to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    crate::support::read_csv(&out.path().join("influencers.csv"))
+}
+
+#[tokio::test]
+async fn woocommerce_orders_over_three_pages_are_reported_exactly() {
+    let server = MockServer::start().await;
+    for page in 1..=3 {
+        Mock::given(method("GET"))
+            .and(path("/wp-json/wc/v3/orders"))
+            .and(query_param("page", page.to_string()))
+            .and(query_param("dates_are_gmt", "true"))
+            // Basic base64("tierwise:tierwise"): key and secret both come from ${CARGO_PKG_NAME}.
+            .and(header("authorization", "Basic dGllcndpc2U6dGllcndpc2U="))
+            .respond_with(json(&server, &format!("woocommerce/orders_page{page}.json")).insert_header("x-wp-totalpages", "3"))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let section = format!(
+        "[report.pull.woocommerce]\nurl = \"{}\"\nkey = \"${{CARGO_PKG_NAME}}\"\nsecret = \"${{CARGO_PKG_NAME}}\"\n{}",
+        server.uri(),
+        fast("")
+    );
+    let inf = pull_and_report(&shop_config(dir.path(), &section));
+    // #727: Σ line totals 400 after discounts (not 561.25 with shipping and tax); #728 400,
+    // refunded 100 of 500 → 320; #729 cancelled.
+    let anna = crate::support::row(&inf, "influencer_id", "anna");
+    crate::support::assert_num(anna, "orders", Some(1.0));
+    crate::support::assert_num(anna, "revenue", Some(400.0));
+    crate::support::assert_num(anna, "discounts", Some(100.0));
+    let bo = crate::support::row(&inf, "influencer_id", "bo");
+    crate::support::assert_num(bo, "revenue", Some(320.0));
+    crate::support::assert_num(bo, "refunds", Some(100.0));
+}
+
+#[tokio::test]
+async fn shopify_orders_follow_the_link_header() {
+    let server = MockServer::start().await;
+    let next = format!("<{}/orders.json?limit=250&page_info=p2>; rel=\"next\"", server.uri());
+    Mock::given(path("/orders.json"))
+        .and(query_param("page_info", "p2"))
+        .and(header("x-shopify-access-token", "tierwise"))
+        .respond_with(json(&server, "shopify/orders_page2.json"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/orders.json"))
+        .and(query_param("status", "any"))
+        .respond_with(json(&server, "shopify/orders_page1.json").insert_header("link", next.as_str()))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let section =
+        format!("[report.pull.shopify]\nbase_url = \"{}\"\ntoken = \"${{CARGO_PKG_NAME}}\"\n{}", server.uri(), fast(""));
+    let inf = pull_and_report(&shop_config(dir.path(), &section));
+    // #1001 450; #1003 voided and cancelled. #1002 EUR 100 refunded 25 of 125 (the failed
+    // refund transaction does not count) → 80 EUR × 7.46 = 596.8.
+    let anna = crate::support::row(&inf, "influencer_id", "anna");
+    crate::support::assert_num(anna, "orders", Some(1.0));
+    crate::support::assert_num(anna, "revenue", Some(450.0));
+    let bo = crate::support::row(&inf, "influencer_id", "bo");
+    crate::support::assert_num(bo, "revenue", Some(596.8));
+    crate::support::assert_num(bo, "refunds", Some(186.5));
+}
