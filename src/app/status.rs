@@ -64,6 +64,9 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
             Ok(None) => "file outbox",
             Err(e) => return Err(Failure::Run(anyhow::Error::from(e).context("trying the SMTP server"))),
         };
+        if report.pull.has_apis() {
+            check_apis(report, &inputs.roster)?;
+        }
         println!(
             "report `{}`: config ok; {} influencers, {} files, {} rows read, {} rows rejected; email: {connection}",
             report.name,
@@ -74,4 +77,27 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// Tries every API the report pulls from with its first account; fails when one refuses.
+fn check_apis(report: &ReportConfig, roster: &source::Roster) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Run(anyhow::Error::from(e).context("starting the HTTP runtime")))?;
+    let probed = runtime.block_on(crate::pull::probe(report, roster)).map_err(|e| Failure::Run(e.into()))?;
+    for (platform, requests, _) in &probed.requests {
+        let failed = probed.failures.iter().any(|f| f.starts_with(platform.as_str()));
+        let verdict = if failed { "refused" } else { "answered" };
+        println!("report `{}`: {} API {verdict} ({requests} requests)", report.name, platform.as_str());
+    }
+    if probed.shops_pulled && probed.shop_failures.is_empty() {
+        println!("report `{}`: shop API answered", report.name);
+    }
+    let problems: Vec<String> = probed.failures.iter().chain(&probed.shop_failures).cloned().collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Run(anyhow::anyhow!("report `{}`: an API connection failed:\n  {}", report.name, problems.join("\n  "))))
+    }
 }

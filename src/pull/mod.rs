@@ -105,10 +105,26 @@ pub fn accounts(roster: &Roster, api: &PlatformApi) -> (Vec<Account>, Vec<String
 
 /// Pulls every configured platform of `report` (`since`: the oldest post wanted).
 pub async fn pull(report: &ReportConfig, roster: &Roster, since: DateTime<Utc>) -> Result<Pulled, PullError> {
+    pull_accounts(report, roster, since, usize::MAX).await
+}
+
+/// `check`: tries each configured API with its first account (and each shop's first page).
+pub async fn probe(report: &ReportConfig, roster: &Roster) -> Result<Pulled, PullError> {
+    pull_accounts(report, roster, crate::faults::now(), 1).await
+}
+
+async fn pull_accounts(
+    report: &ReportConfig,
+    roster: &Roster,
+    since: DateTime<Utc>,
+    per_platform: usize,
+) -> Result<Pulled, PullError> {
     let mut pulled = Pulled { pulled_at: crate::faults::now(), ..Default::default() };
     let mut platforms = Vec::new();
     for cfg in &report.pull.platforms {
-        let (accounts, failures) = accounts(roster, cfg);
+        let (mut accounts, mut failures) = accounts(roster, cfg);
+        accounts.truncate(per_platform);
+        failures.truncate(per_platform.saturating_sub(accounts.len()));
         pulled.accounts += accounts.len() + failures.len();
         pulled.failures.extend(failures);
         let (name, classify): (&'static str, http::Classify) = match cfg.platform {

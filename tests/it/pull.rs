@@ -493,3 +493,21 @@ async fn shopify_orders_follow_the_link_header() {
     crate::support::assert_num(bo, "revenue", Some(596.8));
     crate::support::assert_num(bo, "refunds", Some(186.5));
 }
+
+#[tokio::test]
+async fn check_tries_each_api_and_names_a_refused_account() {
+    let server = MockServer::start().await;
+    Mock::given(path("/17841400000000001"))
+        .respond_with(error(&server, 400, "instagram/error_expired.json"))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let section = format!("[report.pull.instagram]\nbase_url = \"{}\"\n{}", server.uri(), fast(""));
+    let cfg = config(dir.path(), "anna,Anna,17841400000000001,,,,,,\nbo,Bo,17841400000000002,,,,,,\n", &section);
+    let out = crate::support::tierwise(&["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("instagram 17841400000000001") && err.contains("expired"), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1, "one account tried; nothing else sent");
+    assert!(!dir.path().join("state/snapshots").exists(), "check keeps nothing");
+}
