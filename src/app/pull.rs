@@ -18,7 +18,8 @@ pub fn store(config: &Config, report: &ReportConfig) -> Store {
 /// (after keeping what did come back) when more than `max_failed_share` of accounts failed.
 pub fn pull_now(config: &Config, report: &ReportConfig) -> anyhow::Result<PullLog> {
     let mut rejects = Rejects::new(report.inputs.skip_bad_rows);
-    let (roster, _, _) = source::roster::read(&report.inputs.roster, &mut rejects).context("reading the roster")?;
+    let roster_path = source::remote::local(&report.inputs.roster, report.inputs.url_auth.as_ref())?;
+    let (roster, _, _) = source::roster::read(&roster_path, &mut rejects).context("reading the roster")?;
     let since = crate::faults::now() - chrono::Duration::days(i64::from(report.pull.lookback_days));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the HTTP runtime")?;
     let started = std::time::Instant::now();

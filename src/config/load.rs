@@ -217,7 +217,10 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
     let list = |f: &mut Fields<'_, '_>, key: &str, p: &mut Problems| -> Vec<String> {
         f.strings(key, p).unwrap_or_default().into_iter().map(Spanned::into_inner).collect()
     };
-    let roster = f.required("roster", p).map(|r| base.join(r.get_ref()));
+    let roster = f.required("roster", p).map(|r| match crate::source::remote::is_url(r.get_ref()) {
+        true => PathBuf::from(r.get_ref()),
+        false => base.join(r.get_ref()),
+    });
     let costs = list(&mut f, "costs", p);
     let posts = list(&mut f, "posts", p);
     let followers = list(&mut f, "followers", p);
@@ -244,6 +247,12 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
     if orders_format == Some(OrdersFormat::Generic) && columns.is_none() && !f.has("columns") {
         p.at(f.span.clone(), "`orders_format = \"generic\"` needs [report.inputs.columns] (order_id, created_at, codes, total)");
     }
+    let url_header = f.string("url_header", p).map(|h| h.into_inner());
+    let url_auth = f
+        .has("url_auth")
+        .then(|| env_ref(&mut f, "url_auth", p))
+        .flatten()
+        .map(|value| crate::source::remote::UrlAuth { header: url_header.unwrap_or_else(|| "Authorization".into()), value });
     let skip_bad_rows = match f.string("on_bad_row", p) {
         Some(s) if s.get_ref() == "fail" => false,
         Some(s) if s.get_ref() == "skip" => true,
@@ -254,7 +263,17 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
         None => false,
     };
     f.finish(p);
-    Some(InputsConfig { roster: roster?, costs, posts, followers, orders, orders_format: orders_format?, columns, skip_bad_rows })
+    Some(InputsConfig {
+        roster: roster?,
+        costs,
+        posts,
+        followers,
+        orders,
+        orders_format: orders_format?,
+        columns,
+        url_auth,
+        skip_bad_rows,
+    })
 }
 
 /// `[report.inputs.columns]`: each key names the header (or a list of alternatives) holding it.

@@ -6,6 +6,8 @@ mod fields;
 mod load;
 mod pull;
 
+pub use pull::is_loopback;
+
 use crate::tiers::TierScheme;
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -58,6 +60,8 @@ pub struct InputsConfig {
     pub orders_format: OrdersFormat,
     /// `[report.inputs.columns]`: which order-export column holds what.
     pub columns: Option<crate::source::mapped::ColumnMap>,
+    /// The header sent when an input is a URL.
+    pub url_auth: Option<crate::source::remote::UrlAuth>,
     /// Skip and count unreadable rows instead of failing the run.
     pub skip_bad_rows: bool,
 }

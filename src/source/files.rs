@@ -3,10 +3,20 @@
 use super::SourceError;
 use std::path::{Path, PathBuf};
 
-/// The files matching `patterns` (relative to `base`), each once, in natural order.
+/// The files matching `patterns` (relative to `base`), each once, in natural order; then any
+/// URLs, downloaded, in the order given.
 pub fn expand(patterns: &[String], base: &Path) -> Result<Vec<PathBuf>, SourceError> {
+    expand_with(patterns, base, None)
+}
+
+pub fn expand_with(patterns: &[String], base: &Path, auth: Option<&super::remote::UrlAuth>) -> Result<Vec<PathBuf>, SourceError> {
     let mut out = Vec::new();
+    let mut downloaded = Vec::new();
     for pattern in patterns {
+        if super::remote::is_url(pattern) {
+            downloaded.push(super::remote::fetch(pattern, auth)?);
+            continue;
+        }
         let full = base.join(pattern);
         let text = full.to_string_lossy().into_owned();
         let matches = glob::glob(&text).map_err(|source| SourceError::Pattern { pattern: pattern.clone(), source })?;
@@ -18,6 +28,7 @@ pub fn expand(patterns: &[String], base: &Path) -> Result<Vec<PathBuf>, SourceEr
     }
     out.sort_by(|a, b| natord::compare(&a.to_string_lossy(), &b.to_string_lossy()));
     out.dedup();
+    out.extend(downloaded);
     Ok(out)
 }
 

@@ -9,8 +9,8 @@ use polars::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-fn load_all(patterns: &[String], base: &Path) -> Result<Vec<CsvText>, SourceError> {
-    files::expand(patterns, base)?.iter().map(|p| CsvText::load(p)).collect()
+fn load_all(patterns: &[String], base: &Path, auth: Option<&super::remote::UrlAuth>) -> Result<Vec<CsvText>, SourceError> {
+    files::expand_with(patterns, base, auth)?.iter().map(|p| CsvText::load(p)).collect()
 }
 
 fn record(list: &mut Vec<InputFile>, files: &[CsvText], rows: &[usize], base: &Path) {
@@ -24,22 +24,23 @@ pub fn load(report: &ReportConfig, base: &Path, snapshots: Option<Snapshots>) ->
     let mut rejects = Rejects::new(cfg.skip_bad_rows);
     let mut listed = Vec::new();
 
-    let (roster, roster_file, roster_rows) = roster::read(&cfg.roster, &mut rejects)?;
+    let roster_path = super::remote::local(&cfg.roster, cfg.url_auth.as_ref())?;
+    let (roster, roster_file, roster_rows) = roster::read(&roster_path, &mut rejects)?;
     listed.push(input_file(&roster_file, roster_rows, base));
 
-    let cost_files = load_all(&cfg.costs, base)?;
+    let cost_files = load_all(&cfg.costs, base, cfg.url_auth.as_ref())?;
     let (costs, rows, unassigned_costs) = costs::read(&cost_files, &roster, &mut rejects)?;
     record(&mut listed, &cost_files, &rows, base);
 
-    let post_files = load_all(&cfg.posts, base)?;
+    let post_files = load_all(&cfg.posts, base, cfg.url_auth.as_ref())?;
     let (mut posts, rows) = social::read_posts(&post_files, report.timezone, &mut rejects)?;
     record(&mut listed, &post_files, &rows, base);
 
-    let follower_files = load_all(&cfg.followers, base)?;
+    let follower_files = load_all(&cfg.followers, base, cfg.url_auth.as_ref())?;
     let (mut followers, rows) = social::read_followers(&follower_files, &mut rejects)?;
     record(&mut listed, &follower_files, &rows, base);
 
-    let order_files = load_all(&cfg.orders, base)?;
+    let order_files = load_all(&cfg.orders, base, cfg.url_auth.as_ref())?;
     let currency = super::orders::Currency { code: &report.currency, fx: &report.fx };
     let (mut orders, mut order_codes, rows) = match cfg.orders_format {
         OrdersFormat::Shopify => shopify::read(&order_files, report.timezone, &currency, &mut rejects)?,

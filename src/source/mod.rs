@@ -22,6 +22,7 @@ pub mod files;
 pub mod inputs;
 pub mod mapped;
 pub mod orders;
+pub mod remote;
 pub mod roster;
 pub mod shopify;
 pub mod social;
@@ -110,6 +111,8 @@ pub enum SourceError {
         #[source]
         source: glob::PatternError,
     },
+    #[error("cannot download `{url}`: {message}")]
+    Download { url: String, message: String },
     #[error("input pattern `{pattern}` matches no file")]
     NoFiles { pattern: String },
 }

@@ -511,3 +511,48 @@ async fn check_tries_each_api_and_names_a_refused_account() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1, "one account tried; nothing else sent");
     assert!(!dir.path().join("state/snapshots").exists(), "check keeps nothing");
 }
+
+#[tokio::test]
+async fn inputs_can_be_urls_fetched_with_an_auth_header() {
+    let server = MockServer::start().await;
+    let csv = |name: &str| std::fs::read_to_string(fixture(&format!("cases/woocommerce/{name}"))).unwrap();
+    Mock::given(path("/exports/roster.csv"))
+        .and(header("x-export-key", "tierwise"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(csv("roster.csv")))
+        .mount(&server)
+        .await;
+    Mock::given(path("/exports/orders.csv"))
+        .and(header("x-export-key", "tierwise"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(csv("orders_analytics.csv")))
+        .mount(&server)
+        .await;
+    Mock::given(path("/exports/gone.csv")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |orders: &str| {
+        let text = format!(
+            "[[report]]\nname = \"url\"\nperiod = \"2026-W45\"\n[report.inputs]\nroster = \"{0}/exports/roster.csv\"\n\
+             orders = [\"{0}/exports/{orders}\"]\norders_format = \"woocommerce\"\nurl_header = \"X-Export-Key\"\n\
+             url_auth = \"${{CARGO_PKG_NAME}}\"\n",
+            server.uri()
+        );
+        std::fs::write(dir.path().join("tierwise.toml"), text).unwrap();
+        dir.path().join("tierwise.toml")
+    };
+    let out = crate::support::run_report(&write("orders.csv"), &[]);
+    let inf = crate::support::read_csv(&out.path().join("influencers.csv"));
+    // The Analytics export alone: #2001 450 + #2002 300.
+    crate::support::assert_num(crate::support::row(&inf, "influencer_id", "anna"), "revenue", Some(750.0));
+
+    let failed = crate::support::tierwise(&[
+        "run",
+        "--config",
+        write("gone.csv").to_str().unwrap(),
+        "--no-email",
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("/exports/gone.csv") && err.contains("HTTP 404"), "{err}");
+    assert!(!err.contains("tierwise\n") && !err.contains("x-export-key: tierwise"), "{err}");
+}
