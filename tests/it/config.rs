@@ -71,3 +71,12 @@ fn usage_errors_exit_2_and_unknown_reports_are_named() {
     let out = tierwise(&["run", "--config", cfg.to_str().unwrap(), "--from", "2026-11-10", "--to", "2026-11-01", "--no-email"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_api_example_config_shows_valid_keys_only() {
+    let config = tierwise::config::load(&crate::support::root().join("docs/api-example.toml")).unwrap();
+    let shop = config.report(Some("webshop-weekly")).unwrap();
+    assert_eq!(shop.pull.platforms.len(), 3);
+    assert_eq!(shop.pull.shops.len(), 1);
+    assert!(shop.inputs.columns.is_some() && shop.inputs.url_auth.is_some());
+}
