@@ -212,7 +212,7 @@ fn read_file(
         }
         Ok(())
     };
-    'rows: for i in 0..df.height() {
+    for i in 0..df.height() {
         let id = cell(Some(ids), i);
         if id.is_empty() {
             rejects.handle(cell_error(file, i, &r.order_id, "", ValueError("is empty")))?;
@@ -231,34 +231,32 @@ fn read_file(
                 continue;
             }
         };
-        let mut amount = |column: &Option<String>, cells: Option<&StringChunked>| -> Result<Option<Decimal>, SourceError> {
+        // Every amount of the row, or the first cell that is not a number.
+        let amount = |column: &str, cells: Option<&StringChunked>| -> Result<Option<Decimal>, SourceError> {
             let raw = cell(cells, i);
             if raw.is_empty() {
                 return Ok(None);
             }
-            match parse_decimal(raw, file.decimal) {
-                Ok(d) => Ok(Some(d)),
-                Err(reason) => {
-                    rejects.handle(cell_error(file, i, column.as_deref().unwrap_or(""), raw, reason))?;
-                    Err(SourceError::Empty { path: file.path.clone() }) // marker: row skipped
-                }
-            }
+            parse_decimal(raw, file.decimal).map(Some).map_err(|reason| cell_error(file, i, column, raw, reason))
         };
+        let named = |c: &Option<String>| c.clone().unwrap_or_default();
         let parsed = (|| -> Result<_, SourceError> {
-            let total = amount(&r.total, totals)?;
-            let subtotal = amount(&r.subtotal, subtotals)?;
-            let discount = amount(&r.discounts, discounts)?.unwrap_or_default();
-            let refund = amount(&r.refunds, refunds)?.unwrap_or_default();
+            let total = amount(&named(&r.total), totals)?;
+            let subtotal = amount(&named(&r.subtotal), subtotals)?;
+            let discount = amount(&named(&r.discounts), discounts)?.unwrap_or_default();
+            let refund = amount(&named(&r.refunds), refunds)?.unwrap_or_default();
             let mut deducted = Decimal::ZERO;
             for (name, cells) in &deducts {
-                deducted += amount(&Some((*name).to_string()), Some(cells))?.unwrap_or_default();
+                deducted += amount(name, Some(cells))?.unwrap_or_default();
             }
             Ok((total, subtotal, discount, refund, deducted))
         })();
         let (total, subtotal, discount, refund, deducted) = match parsed {
             Ok(v) => v,
-            Err(SourceError::Empty { .. }) => continue 'rows,
-            Err(e) => return Err(e),
+            Err(bad_cell) => {
+                rejects.handle(bad_cell)?;
+                continue;
+            }
         };
         let (total, subtotal) = match (total, subtotal) {
             (Some(t), Some(s)) => (t, s),

@@ -76,3 +76,25 @@ fn a_woocommerce_file_of_unknown_shape_names_what_is_missing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("orders.csv") && err.contains("Order #") && err.contains("[report.inputs.columns"), "{err}");
 }
+
+#[test]
+fn a_bad_amount_in_a_mapped_export_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = fixture("cases/woocommerce");
+    std::fs::copy(case.join("roster.csv"), dir.path().join("roster.csv")).unwrap();
+    let orders = std::fs::read_to_string(case.join("orders_plugin.csv")).unwrap().replace("400,00;500,00", "400,00;5OO,00");
+    std::fs::write(dir.path().join("orders_plugin.csv"), orders).unwrap();
+    let cfg = std::fs::read_to_string(case.join("plugin.toml")).unwrap();
+    std::fs::write(dir.path().join("plugin.toml"), cfg).unwrap();
+    let out = tierwise(&[
+        "run",
+        "--config",
+        dir.path().join("plugin.toml").to_str().unwrap(),
+        "--no-email",
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("orders_plugin.csv` line 4: `Order Total Amount`") && err.contains("5OO,00"), "{err}");
+}
