@@ -556,3 +556,43 @@ async fn inputs_can_be_urls_fetched_with_an_auth_header() {
     assert!(err.contains("/exports/gone.csv") && err.contains("HTTP 404"), "{err}");
     assert!(!err.contains("tierwise\n") && !err.contains("x-export-key: tierwise"), "{err}");
 }
+
+#[tokio::test]
+async fn failed_accounts_are_listed_and_too_many_fail_the_run_before_any_email() {
+    let server = MockServer::start().await;
+    Mock::given(path("/17841400000000001"))
+        .respond_with(error(&server, 400, "instagram/error_expired.json"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/17841400000000002")).respond_with(json(&server, "instagram/account_wrapped.json")).mount(&server).await;
+    Mock::given(path("/17841400000000002/media"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"data": []}"#, "application/json"))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let roster = "anna,Anna,17841400000000001,,,,,,\nbo,Bo,17841400000000002,,,,,,\n";
+    let write = |share: &str| {
+        let section =
+            format!("max_failed_share = {share}\n[report.pull.instagram]\nbase_url = \"{}\"\n{}", server.uri(), fast(""));
+        let cfg = config(dir.path(), roster, &section);
+        let text = std::fs::read_to_string(&cfg).unwrap()
+            + "[report.email]\nto = [\"m@example.com\"]\nfrom = \"t <t@example.com>\"\n[email]\ntransport = \"file\"\noutbox = \"outbox\"\n";
+        std::fs::write(&cfg, text).unwrap();
+        cfg
+    };
+    // Half the accounts failed, more than a quarter: the run fails and emails nothing.
+    let cfg = write("0.25");
+    let out = run_at(&cfg, "2026-11-09T07:00:00Z", &["--period", "2026-W45"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 2 accounts could not be pulled"));
+    assert!(!dir.path().join("outbox").exists() || std::fs::read_dir(dir.path().join("outbox")).unwrap().count() == 0);
+    assert!(dir.path().join("state/snapshots/api/pulls").exists(), "what came back is kept");
+    // Allowed up to half: the report goes out and names the account that was not pulled.
+    let cfg = write("0.5");
+    let out = run_at(&cfg, "2026-11-09T08:00:00Z", &["--period", "2026-W45"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_dir(dir.path().join("outbox")).unwrap().count(), 1);
+    let md = std::fs::read_to_string(dir.path().join("out/2026-W45/report.md")).unwrap();
+    assert!(md.contains("Accounts not pulled from the APIs: 1"), "{md}");
+    assert!(md.contains("instagram 17841400000000001") && md.contains("expired"), "{md}");
+}
