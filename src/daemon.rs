@@ -3,7 +3,8 @@
 //! offset `*_tz` jobs, which drift an hour across DST) and a job is re-armed after each fire.
 //! Fires go through one loop, so runs never overlap; a failing run is logged and the daemon
 //! goes on. At start-up, fires missed while it was down are run once, oldest first
-//! (systemd `Persistent=`). SIGTERM or SIGINT: no new runs; the running one finishes.
+//! (systemd `Persistent=`). A report's `[report.pull] schedule` fires its API pulls the same
+//! way (not caught up). SIGTERM or SIGINT: no new runs; the running one finishes.
 
 use crate::app::{self, Failure};
 use crate::config::Config;
@@ -20,10 +21,11 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 /// How long a stop waits for the running report.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// A report's scheduled instant has come.
+/// A report's scheduled instant has come: its run, or (`pull`) its API pull.
 #[derive(Debug, Clone, Copy)]
 struct Fire {
     report: usize,
+    pull: bool,
     at: DateTime<Utc>,
 }
 
@@ -32,7 +34,9 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     let failure = |e: anyhow::Error| Failure::Run(e);
     let scheduled: Vec<(usize, Schedule)> =
         config.reports.iter().enumerate().filter_map(|(i, r)| r.schedule.clone().map(|s| (i, s))).collect();
-    if scheduled.is_empty() {
+    let pulls: Vec<(usize, Schedule)> =
+        config.reports.iter().enumerate().filter_map(|(i, r)| r.pull.schedule.clone().map(|s| (i, s))).collect();
+    if scheduled.is_empty() && pulls.is_empty() {
         return Err(Failure::Usage(anyhow::anyhow!("no [[report]] has a `schedule`; nothing to run")));
     }
     // Signals first: a stop during catch-up must finish the running report, not kill it.
@@ -48,7 +52,11 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     scheduler.start().await.context("starting the scheduler").map_err(failure)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Fire>();
     for (report, schedule) in &scheduled {
-        arm(&scheduler, &tx, &config, *report, schedule, Utc::now()).await.map_err(failure)?;
+        arm(&scheduler, &tx, &config, (*report, false), schedule, Utc::now()).await.map_err(failure)?;
+    }
+    // Pulls missed while stopped are not caught up: the APIs only tell the present.
+    for (report, schedule) in &pulls {
+        arm(&scheduler, &tx, &config, (*report, true), schedule, Utc::now()).await.map_err(failure)?;
     }
     loop {
         tokio::select! {
@@ -56,8 +64,9 @@ pub async fn run(config: Config) -> Result<(), Failure> {
                 if run_one(&config, fire, &mut term).await == Flow::Stop {
                     break;
                 }
-                let (_, schedule) = scheduled.iter().find(|(i, _)| *i == fire.report).expect("a fire comes from a scheduled report");
-                arm(&scheduler, &tx, &config, fire.report, schedule, fire.at.max(Utc::now())).await.map_err(failure)?;
+                let list = if fire.pull { &pulls } else { &scheduled };
+                let (_, schedule) = list.iter().find(|(i, _)| *i == fire.report).expect("a fire comes from a scheduled report");
+                arm(&scheduler, &tx, &config, (fire.report, fire.pull), schedule, fire.at.max(Utc::now())).await.map_err(failure)?;
             }
             _ = stop_signal(&mut term) => break,
         }
@@ -102,7 +111,7 @@ async fn arm(
     scheduler: &JobScheduler,
     tx: &mpsc::UnboundedSender<Fire>,
     config: &Config,
-    report: usize,
+    (report, pull): (usize, bool),
     schedule: &Schedule,
     after: DateTime<Utc>,
 ) -> anyhow::Result<()> {
@@ -116,12 +125,13 @@ async fn arm(
     let job = Job::new_one_shot_at_instant_async(std::time::Instant::now() + wait, move |_, _| {
         let tx = tx.clone();
         Box::pin(async move {
-            let _ = tx.send(Fire { report, at });
+            let _ = tx.send(Fire { report, pull, at });
         })
     })
     .context("creating a job")?;
     scheduler.add(job).await.context("adding a job")?;
-    tracing::info!(report = %name, next = %at.with_timezone(&schedule.tz()), "next run scheduled");
+    let what = if pull { "next pull scheduled" } else { "next run scheduled" };
+    tracing::info!(report = %name, next = %at.with_timezone(&schedule.tz()), "{what}");
     Ok(())
 }
 
@@ -134,6 +144,20 @@ fn period_of(config: &Config, fire: Fire) -> Result<Period, crate::period::Perio
 /// One scheduled run: locked, recorded, emailed once; failures are logged, never fatal.
 fn handle(config: &Config, fire: Fire) {
     let report = &config.reports[fire.report];
+    if fire.pull {
+        let pulled = app::lock_report(config, &report.name)
+            .map_err(|f| anyhow::anyhow!("{:#}", f.error()))
+            .and_then(|_lock| app::pull::pull_now(config, report));
+        match pulled {
+            Ok(log) => {
+                tracing::info!(report = %report.name, accounts = log.accounts, failed = log.failures.len(), "scheduled pull done")
+            }
+            Err(e) => {
+                tracing::error!(report = %report.name, error = %format!("{e:#}"), "scheduled pull failed; the daemon goes on")
+            }
+        }
+        return;
+    }
     let result = (|| -> anyhow::Result<String> {
         let period = period_of(config, fire)?;
         let _lock = app::lock_report(config, &report.name).map_err(|f| anyhow::anyhow!("{:#}", f.error()))?;
@@ -162,7 +186,7 @@ async fn catch_up(
         let missed = schedule.fires_between(last, Utc::now(), 1000);
         let mut seen = BTreeSet::new();
         for at in missed {
-            let fire = Fire { report: *report, at };
+            let fire = Fire { report: *report, pull: false, at };
             let Ok(period) = period_of(config, fire) else { continue };
             if !seen.insert(period.label()) {
                 if let Err(e) = ledger.record_fire(name, at, &period.label()) {

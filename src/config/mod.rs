@@ -115,11 +115,20 @@ pub struct PullConfig {
     /// A period's post metrics are those of the last pull made before the end of this many
     /// days after the period (pinned by its first run).
     pub settle_days: u32,
+    /// When the daemon pulls (cron in the report's zone), e.g. daily for follower snapshots.
+    pub schedule: Option<crate::schedule::Schedule>,
 }
 
 impl Default for PullConfig {
     fn default() -> Self {
-        Self { platforms: Vec::new(), shops: Vec::new(), lookback_days: 90, max_failed_share: 0.25, settle_days: 1 }
+        Self {
+            platforms: Vec::new(),
+            shops: Vec::new(),
+            lookback_days: 90,
+            max_failed_share: 0.25,
+            settle_days: 1,
+            schedule: None,
+        }
     }
 }
 

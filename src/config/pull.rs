@@ -21,8 +21,11 @@ use crate::pull::shops::ShopKind;
 use crate::source::Platform;
 use std::time::Duration;
 
-pub fn parse(mut f: Fields<'_, '_>, p: &mut Problems) -> PullConfig {
+pub fn parse(mut f: Fields<'_, '_>, tz: Option<chrono_tz::Tz>, p: &mut Problems) -> PullConfig {
     let mut out = PullConfig::default();
+    if let (Some(s), Some(tz)) = (f.string("schedule", p), tz) {
+        out.schedule = crate::schedule::Schedule::parse(s.get_ref(), tz).map_err(|e| p.at(s.span(), e.to_string())).ok();
+    }
     if let Some(n) = f.integer("lookback_days", p) {
         match u32::try_from(*n.get_ref()) {
             Ok(d) if (1..=3650).contains(&d) => out.lookback_days = d,

@@ -596,3 +596,28 @@ async fn failed_accounts_are_listed_and_too_many_fail_the_run_before_any_email()
     assert!(md.contains("Accounts not pulled from the APIs: 1"), "{md}");
     assert!(md.contains("instagram 17841400000000001") && md.contains("expired"), "{md}");
 }
+
+#[tokio::test]
+async fn the_daemon_pulls_on_the_pull_schedule() {
+    let server = MockServer::start().await;
+    serve_account(&server, 1200, 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let section = format!("schedule = \"*/1 * * * * *\"\n[report.pull.instagram]\nbase_url = \"{}\"\n{}", server.uri(), fast(""));
+    let cfg = config(dir.path(), "anna,Anna,17841400000000001,,,,,,\n", &section);
+    let log = dir.path().join("daemon.log");
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(["daemon", "--config", cfg.to_str().unwrap()])
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let pulls = || std::fs::read_dir(dir.path().join("state/snapshots/api/pulls")).map(|d| d.count()).unwrap_or(0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while pulls() < 2 {
+        assert!(std::time::Instant::now() < deadline, "{}", std::fs::read_to_string(&log).unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    std::process::Command::new("kill").args(["-TERM", &daemon.id().to_string()]).status().unwrap();
+    assert!(daemon.wait().unwrap().success());
+    assert!(std::fs::read_to_string(&log).unwrap().contains("scheduled pull done"));
+    assert!(!dir.path().join("out").exists(), "a pull reports nothing");
+}
