@@ -237,7 +237,7 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
         },
         None => Some(OrdersFormat::Shopify),
     };
-    let columns = f.table("columns", p).and_then(|t| column_map(t, p));
+    let columns = f.table("columns", p).and_then(|t| super::columns::parse(t, p));
     if orders_format == Some(OrdersFormat::Shopify) && f.has("columns") {
         p.at(
             f.span.clone(),
@@ -274,42 +274,6 @@ fn inputs(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Inputs
         url_auth,
         skip_bad_rows,
     })
-}
-
-/// `[report.inputs.columns]`: each key names the header (or a list of alternatives) holding it.
-fn column_map(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<crate::source::mapped::ColumnMap> {
-    let mut list = |f: &mut Fields<'_, '_>, key: &str| -> Vec<String> {
-        f.strings(key, p).unwrap_or_default().into_iter().map(|s| s.into_inner().trim().to_string()).collect()
-    };
-    let map = crate::source::mapped::ColumnMap {
-        order_id: list(&mut f, "order_id"),
-        name: list(&mut f, "name"),
-        created_at: list(&mut f, "created_at"),
-        codes: list(&mut f, "codes"),
-        subtotal: list(&mut f, "subtotal"),
-        total: list(&mut f, "total"),
-        deduct: list(&mut f, "deduct"),
-        discounts: list(&mut f, "discounts"),
-        refunds: list(&mut f, "refunds"),
-        currency: list(&mut f, "currency"),
-        status: list(&mut f, "status"),
-        cancelled_at: list(&mut f, "cancelled_at"),
-    };
-    let mut missing = Vec::new();
-    for (key, value) in [("order_id", &map.order_id), ("created_at", &map.created_at), ("codes", &map.codes)] {
-        if value.is_empty() {
-            missing.push(key);
-        }
-    }
-    if map.total.is_empty() && map.subtotal.is_empty() {
-        missing.push("total (or subtotal)");
-    }
-    if !missing.is_empty() {
-        p.at(f.span.clone(), format!("`{}` needs {}", f.path, missing.join(", ")));
-    }
-    let ok = missing.is_empty();
-    f.finish(p);
-    ok.then_some(map)
 }
 
 fn fx(f: Fields<'_, '_>, p: &mut Problems) -> BTreeMap<String, rust_decimal::Decimal> {

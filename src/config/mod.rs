@@ -2,6 +2,7 @@
 //! `load` lists every problem at once with its line and column.
 
 mod benchmarks;
+mod columns;
 mod fields;
 mod load;
 mod pull;

@@ -122,9 +122,9 @@ async fn pull_accounts(
     let mut pulled = Pulled { pulled_at: crate::faults::now(), ..Default::default() };
     let mut platforms = Vec::new();
     for cfg in &report.pull.platforms {
-        let (mut accounts, mut failures) = accounts(roster, cfg);
+        // A token variable that is not set is a failure a probe reports too: it costs no request.
+        let (mut accounts, failures) = accounts(roster, cfg);
         accounts.truncate(per_platform);
-        failures.truncate(per_platform.saturating_sub(accounts.len()));
         pulled.accounts += accounts.len() + failures.len();
         pulled.failures.extend(failures);
         let (name, classify): (&'static str, http::Classify) = match cfg.platform {

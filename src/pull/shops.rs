@@ -28,6 +28,25 @@ pub struct ApiOrder {
     pub codes: Vec<String>,
 }
 
+impl ApiOrder {
+    /// The order as every source gives it, its creation day taken in `tz`.
+    pub fn record(&self, tz: chrono_tz::Tz) -> crate::source::orders::OrderRecord {
+        crate::source::orders::OrderRecord {
+            key: self.key.clone(),
+            name: self.name.clone(),
+            day: crate::period::day_number(self.created.with_timezone(&tz).date_naive()),
+            cancelled: self.cancelled,
+            status: self.status.clone(),
+            currency: self.currency.clone(),
+            subtotal: self.subtotal,
+            total: self.total,
+            discounts: self.discounts,
+            refunds: self.refunds,
+            codes: self.codes.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShopKind {
     WooCommerce,
@@ -73,6 +92,12 @@ fn text(v: Option<&Value>) -> String {
     }
 }
 
+/// The `code` of each entry of the order's `list` (`coupon_lines`, `discount_codes`).
+fn codes(o: &Value, list: &str) -> Vec<String> {
+    let entries = o.get(list).and_then(Value::as_array).into_iter().flatten();
+    entries.map(|c| text(c.get("code"))).filter(|c| !c.is_empty()).collect()
+}
+
 /// A WooCommerce REST v3 order: subtotal = Σ line_items.total (after discounts, before
 /// shipping and taxes); refunds = −Σ refunds[].total.
 pub fn woo_order(o: &Value) -> Result<ApiOrder, String> {
@@ -103,14 +128,7 @@ pub fn woo_order(o: &Value) -> Result<ApiOrder, String> {
         total: money(o.get("total")).map_err(|e| format!("order {id}: total {e}"))?,
         discounts: money(o.get("discount_total")).map_err(|e| format!("order {id}: discount_total {e}"))?,
         refunds,
-        codes: o
-            .get("coupon_lines")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|c| text(c.get("code")))
-            .filter(|c| !c.is_empty())
-            .collect(),
+        codes: codes(o, "coupon_lines"),
     })
 }
 
@@ -142,14 +160,7 @@ pub fn shopify_order(o: &Value) -> Result<ApiOrder, String> {
         total: money(o.get("total_price")).map_err(|e| format!("order {id}: total_price {e}"))?,
         discounts: money(o.get("total_discounts")).map_err(|e| format!("order {id}: total_discounts {e}"))?,
         refunds,
-        codes: o
-            .get("discount_codes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|c| text(c.get("code")))
-            .filter(|c| !c.is_empty())
-            .collect(),
+        codes: codes(o, "discount_codes"),
     })
 }
 

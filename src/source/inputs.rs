@@ -96,19 +96,7 @@ fn api_orders(
     let mut sink = super::orders::OrderSink::default();
     for (i, pull) in pulls.iter().enumerate() {
         for (row, o) in pull.iter().enumerate() {
-            let record = super::orders::OrderRecord {
-                key: o.key.clone(),
-                name: o.name.clone(),
-                day: crate::period::day_number(o.created.with_timezone(&tz).date_naive()),
-                cancelled: o.cancelled,
-                status: o.status.clone(),
-                currency: o.currency.clone(),
-                subtotal: o.subtotal,
-                total: o.total,
-                discounts: o.discounts,
-                refunds: o.refunds,
-                codes: o.codes.clone(),
-            };
+            let record = o.record(tz);
             sink.push(first_rank + i as u32, row as u32, record, currency).map_err(|reason| SourceError::Row {
                 path: std::path::PathBuf::from(format!("shop API pull {}", i + 1)),
                 line: row + 1,
