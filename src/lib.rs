@@ -18,6 +18,7 @@ pub mod period;
 pub mod pull;
 pub mod report;
 pub mod schedule;
+pub mod signals;
 pub mod snapshot;
 pub mod source;
 pub mod tiers;

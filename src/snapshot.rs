@@ -194,6 +194,10 @@ impl Store {
                 (text("key")?, text("name")?, text("status")?, text("currency")?, text("codes")?);
             let amounts = [text("subtotal")?, text("total")?, text("discounts")?, text("refunds")?];
             let created = i64_col(&df, "created_us", &path)?;
+            // Columns added later: older snapshots lack them.
+            let optional_text = |c: &str| df.column(c).ok().and_then(|c| c.str().ok());
+            let (campaigns, paths) = (optional_text("utm_campaign"), optional_text("landing_path"));
+            let recorded = df.column("recorded_us").ok().and_then(|c| c.i64().ok());
             let cancelled = df.column("cancelled").and_then(|c| c.bool()).map_err(Self::frame(&path))?;
             let invalid = |message: String| SnapshotError::Invalid { path: path.clone(), message };
             let mut orders = Vec::with_capacity(df.height());
@@ -220,6 +224,11 @@ impl Store {
                     discounts,
                     refunds,
                     codes: codes.get(i).unwrap_or("").split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                    link: crate::source::links::OrderLink {
+                        utm_campaign: campaigns.and_then(|c| c.get(i)).unwrap_or("").to_string(),
+                        landing_path: paths.and_then(|c| c.get(i)).unwrap_or("").to_string(),
+                    },
+                    recorded: recorded.and_then(|c| c.get(i)).and_then(DateTime::from_timestamp_micros).unwrap_or(at),
                 });
             }
             out.push(orders);
@@ -335,6 +344,9 @@ fn orders_frame(orders: &[ApiOrder]) -> PolarsResult<DataFrame> {
         "discounts" => text(&|o| o.discounts.to_string()),
         "refunds" => text(&|o| o.refunds.to_string()),
         "codes" => text(&|o| o.codes.join("\n")),
+        "utm_campaign" => text(&|o| o.link.utm_campaign.clone()),
+        "landing_path" => text(&|o| o.link.landing_path.clone()),
+        "recorded_us" => orders.iter().map(|o| o.recorded.timestamp_micros()).collect::<Vec<_>>(),
     )
 }
 

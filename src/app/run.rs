@@ -289,7 +289,13 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
     let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
     tracing::info!(files = inputs.files.len(), rows, ms = started.elapsed().as_millis() as u64, "inputs read");
     let started = Instant::now();
-    let setup = Setup { currency: &report.currency, tiers: &report.tiers, discounts_are_cost: report.discounts_are_cost };
+    let setup = Setup {
+        currency: &report.currency,
+        tiers: &report.tiers,
+        discounts_are_cost: report.discounts_are_cost,
+        benchmarks: &report.benchmarks,
+        signals: &report.signals,
+    };
     let prepared = metrics::prepare(&inputs).context("preparing the figures")?;
     let current = metrics::compute(&prepared, &setup, period).context("computing the period")?;
     let previous_period = period.previous();
@@ -328,7 +334,7 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
         "figures computed: the period, its trend and the campaign to date"
     );
     let unowned = inputs.unowned_accounts.iter().map(|(p, h)| format!("{}:{h}", p.as_str())).collect();
-    let orders_as_of = export_times(&inputs.order_files);
+    let orders_as_of = refunds_as_of(&crate::metrics::latest_recorded(&inputs)?, &inputs.order_files, report.timezone);
     let campaigns: std::collections::BTreeSet<String> =
         inputs.roster.influencers.iter().filter_map(|i| i.campaign.clone()).collect();
     Ok(RunData {
@@ -351,19 +357,23 @@ pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) ->
     })
 }
 
-/// "orders_export_1.csv written 2026-11-02 07:00 UTC; …": when each order export was written.
-fn export_times(files: &[PathBuf]) -> String {
-    let times: Vec<String> = files
+/// "orders_export_1.csv: 2026-11-08 20:00 CET; shop API pull 1: …": per order source, the
+/// latest time any of its orders records (created, paid, fulfilled, cancelled, modified), in
+/// the report zone. A CSV carries no export time and its file time is that of the download
+/// or the copy, so the data's own latest time is what its refunds are known to be as of.
+fn refunds_as_of(latest: &[(usize, i64)], files: &[PathBuf], tz: chrono_tz::Tz) -> String {
+    let times: Vec<String> = latest
         .iter()
-        .map(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            match std::fs::metadata(p).and_then(|m| m.modified()) {
-                Ok(t) => format!("{name} written {}", chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%d %H:%M UTC")),
-                Err(_) => name,
-            }
+        .filter_map(|(rank, secs)| {
+            let at = chrono::DateTime::from_timestamp(*secs, 0)?.with_timezone(&tz);
+            let name = match files.get(*rank) {
+                Some(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                None => format!("shop API pull {}", rank - files.len() + 1),
+            };
+            Some(format!("{name}: {}", at.format("%Y-%m-%d %H:%M %Z")))
         })
         .collect();
-    if times.is_empty() { "no order exports were read".to_string() } else { times.join("; ") }
+    if times.is_empty() { "no order was read".to_string() } else { times.join("; ") }
 }
 
 #[cfg(test)]

@@ -149,6 +149,7 @@ fn report(
         None => false,
     };
     let email = f.table("email", p).and_then(|t| report_email(t, p));
+    let signals = f.table("signals", p).map(|t| super::signals::parse(t, p)).unwrap_or_default();
     let pull = f.table("pull", p).map(|t| super::pull::parse(t, timezone, p)).unwrap_or_default();
     let path = f.path.clone();
     f.finish(p);
@@ -168,6 +169,7 @@ fn report(
         templates,
         locale,
         benchmarks,
+        signals,
         campaign_start,
         trend_periods,
         statements,

@@ -6,6 +6,7 @@ mod columns;
 mod fields;
 mod load;
 mod pull;
+mod signals;
 
 pub use pull::is_loopback;
 
@@ -94,6 +95,8 @@ pub struct ReportConfig {
     /// Labels, numbers, money and dates in the reports.
     pub locale: crate::report::format::Locale,
     pub benchmarks: crate::benchmarks::Benchmarks,
+    /// Thresholds of the leaked-code and audience-quality signals.
+    pub signals: crate::signals::Thresholds,
     /// First day of the campaign-to-date totals (default: the earliest day in the inputs).
     pub campaign_start: Option<chrono::NaiveDate>,
     /// How many periods the trend chart shows (this one included).

@@ -40,6 +40,11 @@ pub struct FigureRow {
     pub aov: Option<f64>,
     pub return_rate: Option<f64>,
     pub median_engagement_rate: Option<f64>,
+    /// Orders and revenue attributed by a roster code and by a link (spec §3).
+    pub orders_by_code: i64,
+    pub orders_by_link: i64,
+    pub revenue_by_code: f64,
+    pub revenue_by_link: f64,
     /// Paid costs (cost rows) in the period, without commission: for "paid but silent".
     #[serde(skip)]
     pub cost_rows: f64,
@@ -61,6 +66,13 @@ pub struct UnmatchedCode {
     pub orders: usize,
 }
 
+/// A discount title (`Custom discount`) in the code cells: a discount without a code.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DiscountTitle {
+    pub title: String,
+    pub orders: usize,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CodeUse {
     pub influencer_id: String,
@@ -74,10 +86,16 @@ pub struct Quality {
     pub rows_rejected: usize,
     pub attribution_conflicts: usize,
     pub unmatched_codes: Vec<UnmatchedCode>,
+    /// Discount titles in the code cells (matched no roster code), most used first.
+    pub discounts_without_code: Vec<DiscountTitle>,
     pub posts_without_followers: usize,
     pub unowned_accounts: usize,
     pub cost_rows_not_in_roster: usize,
     pub metrics_missing: BTreeMap<String, usize>,
+    /// Heuristic signals (see `metrics::signals`): leaked codes and audience quality.
+    pub leaked_codes: Vec<super::LeakSignal>,
+    pub follower_jumps: Vec<super::FollowerJump>,
+    pub low_engagement: Vec<super::LowEngagement>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -163,6 +181,7 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
         "impressions",
         "views",
         "orders",
+        "orders_by_link",
         "fee_micros",
     ]
     .into_iter()
@@ -184,6 +203,8 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
         "return_rate",
         "median_engagement_rate",
         "cost_rows_micros",
+        "revenue_by_code_micros",
+        "revenue_by_link_micros",
     ]
     .into_iter()
     .map(|n| float(n).map(|v| (n, v)))
@@ -223,6 +244,10 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
             aov: f("aov", r),
             return_rate: f("return_rate", r),
             median_engagement_rate: f("median_engagement_rate", r),
+            orders_by_code: i("orders", r).unwrap_or(0) - i("orders_by_link", r).unwrap_or(0),
+            orders_by_link: i("orders_by_link", r).unwrap_or(0),
+            revenue_by_code: units("revenue_by_code_micros", r),
+            revenue_by_link: units("revenue_by_link_micros", r),
             cost_rows: units("cost_rows_micros", r),
             fees: i("fee_micros", r).map_or(0.0, |m| m as f64 / MICROS as f64),
         })

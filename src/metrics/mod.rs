@@ -2,10 +2,12 @@
 //! attributed orders and money, cost, per-influencer rows, tier and total rows (ratios of
 //! sums), for one period.
 
+mod attribution;
 mod engagement;
 mod figures;
 mod money;
 mod rollup;
+mod signals;
 
 use crate::period::Period;
 use crate::source::Inputs;
@@ -13,7 +15,8 @@ use crate::tiers::TierScheme;
 use polars::prelude::*;
 use std::path::PathBuf;
 
-pub use figures::{CodeUse, FigureRow, Figures, Quality, UnmatchedCode};
+pub use figures::{CodeUse, DiscountTitle, FigureRow, Figures, Quality, UnmatchedCode};
+pub use signals::{FollowerJump, LeakSignal, LowEngagement};
 
 /// What the computation needs from the report's config (amounts arrive converted).
 #[derive(Debug, Clone)]
@@ -21,6 +24,8 @@ pub struct Setup<'a> {
     pub currency: &'a str,
     pub tiers: &'a TierScheme,
     pub discounts_are_cost: bool,
+    pub benchmarks: &'a crate::benchmarks::Benchmarks,
+    pub signals: &'a crate::signals::Thresholds,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,11 +98,15 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period) -> Result
 
     let mut quality = engagement::quality(posts.clone())?;
     quality.attribution_conflicts = money::conflicts(&attributed)?;
-    quality.unmatched_codes = money::unmatched_in(&prepared.orders, from, to)?;
+    (quality.unmatched_codes, quality.discounts_without_code) = money::unmatched_in(&prepared.orders, from, to)?;
     quality.unowned_accounts = prepared.unowned_accounts;
     quality.rows_rejected = prepared.rows_rejected;
     quality.cost_rows_not_in_roster = prepared.cost_rows_not_in_roster;
+    let owners = prepared.accounts.column("influencer_id")?.str()?.iter().flatten().map(str::to_string).collect();
+    quality.leaked_codes = signals::leaks(&prepared.orders.attributed, &prepared.posts, &owners, period, setup.signals)?;
+    quality.follower_jumps = signals::follower_jumps(&prepared.followers, &prepared.accounts, from, to, setup.signals)?;
     let mut figures = Figures::from_frames(&influencers, &tiers, &total, setup.tiers)?;
+    quality.low_engagement = signals::low_engagement(&figures.influencers, setup.benchmarks, setup.signals);
     figures.quality = quality;
     figures.codes = money::code_use(attributed.lazy())?;
     figures.posts = engagement::post_lines(posts)?;
@@ -114,4 +123,22 @@ pub fn earliest_day(inputs: &Inputs) -> Result<Option<chrono::NaiveDate>, Metric
         }
     }
     Ok(earliest.map(crate::period::from_day_number))
+}
+
+/// Per order source (file rank: export files in natural order, then shop API pulls), the
+/// latest instant any of its orders records (created, paid, fulfilled, cancelled, modified),
+/// in seconds since 1970 UTC: what its cumulative refunds are as of. Sources without a
+/// readable time are left out.
+pub fn latest_recorded(inputs: &Inputs) -> Result<Vec<(usize, i64)>, MetricsError> {
+    let df = inputs
+        .orders
+        .clone()
+        .lazy()
+        .group_by([col("file")])
+        .agg([col("recorded_at").max()])
+        .sort(["file"], SortMultipleOptions::default())
+        .collect()?;
+    let files = df.column("file")?.u32()?;
+    let times = df.column("recorded_at")?.i64()?;
+    Ok(files.iter().zip(times.iter()).filter_map(|(f, t)| Some((f? as usize, t?))).collect())
 }

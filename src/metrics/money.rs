@@ -3,7 +3,7 @@
 //! net revenue, and cost. Everything that does not depend on the period is done once.
 
 use super::MetricsError;
-use super::figures::{CodeUse, UnmatchedCode};
+use super::figures::{CodeUse, DiscountTitle, UnmatchedCode};
 use crate::source::values::MICROS;
 use crate::source::{Roster, csv_file::CsvText};
 use polars::prelude::*;
@@ -13,8 +13,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub struct OrderBook {
     /// Attributed counted orders: file, row, name, currency, fx_missing, day, influencer_id,
-    /// code (the winning one), claimants (influencers whose codes it carried),
-    /// revenue_micros, discounts_micros, refunds_micros, returned.
+    /// code (the winning one; null for link orders), by_link, claimants (influencers whose
+    /// codes it carried), revenue_micros, discounts_micros, refunds_micros, returned.
     pub attributed: DataFrame,
     /// Codes of counted orders that matched nobody: file, row, day, code.
     pub unmatched: DataFrame,
@@ -67,9 +67,8 @@ pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> PolarsRe
         by_pos("code"),
         col("influencer_id").n_unique().cast(DataType::Int64).alias("claimants"),
     ]);
-    let attributed = counted
-        .lazy()
-        .join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Inner))
+    let by_code = counted.lazy().join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Left));
+    let attributed = super::attribution::with_links(by_code, roster)?
         .with_columns([revenue().alias("revenue_micros"), col("refunds_micros").gt(lit(0i64)).alias("returned")])
         .collect()?;
     let unmatched = order_codes
@@ -122,8 +121,9 @@ pub fn conflicts(attributed: &DataFrame) -> PolarsResult<usize> {
     Ok(attributed.column("claimants")?.i64()?.iter().filter(|n| n.unwrap_or(0) > 1).count())
 }
 
-/// Codes that matched nobody in the period's counted orders, most used first.
-pub fn unmatched_in(book: &OrderBook, from: i32, to: i32) -> PolarsResult<Vec<UnmatchedCode>> {
+/// Codes that matched nobody in the period's counted orders, and apart from them the discount
+/// titles (see [`crate::source::codes::is_title`]), each most used first; counted per order.
+pub fn unmatched_in(book: &OrderBook, from: i32, to: i32) -> PolarsResult<(Vec<UnmatchedCode>, Vec<DiscountTitle>)> {
     let df = in_period(&book.unmatched, from, to)
         .group_by([col("code")])
         .agg([len().cast(DataType::Int64).alias("orders")])
@@ -131,11 +131,16 @@ pub fn unmatched_in(book: &OrderBook, from: i32, to: i32) -> PolarsResult<Vec<Un
         .collect()?;
     let codes = df.column("code")?.str()?;
     let orders = df.column("orders")?.i64()?;
-    Ok(codes
-        .iter()
-        .zip(orders.iter())
-        .map(|(c, n)| UnmatchedCode { code: c.unwrap_or("").to_string(), orders: n.unwrap_or(0) as usize })
-        .collect())
+    let (mut unmatched, mut titles) = (Vec::new(), Vec::new());
+    for (c, n) in codes.iter().zip(orders.iter()) {
+        let (code, orders) = (c.unwrap_or("").to_string(), n.unwrap_or(0) as usize);
+        if crate::source::codes::is_title(&code) {
+            titles.push(DiscountTitle { title: code, orders });
+        } else {
+            unmatched.push(UnmatchedCode { code, orders });
+        }
+    }
+    Ok((unmatched, titles))
 }
 
 /// Orders, revenue, discounts, refunds and returned orders per influencer.
@@ -146,6 +151,9 @@ pub fn per_influencer(attributed: LazyFrame) -> LazyFrame {
         col("discounts_micros").sum(),
         col("refunds_micros").sum(),
         col("returned").sum().cast(DataType::Int64).alias("returned"),
+        col("by_link").sum().cast(DataType::Int64).alias("orders_by_link"),
+        col("revenue_micros").filter(col("by_link")).sum().alias("revenue_by_link_micros"),
+        col("revenue_micros").filter(col("by_link").not()).sum().alias("revenue_by_code_micros"),
     ])
 }
 
@@ -162,6 +170,7 @@ pub fn cost_rows(costs: LazyFrame, from: i32, to: i32) -> LazyFrame {
 /// Orders and revenue per winning code.
 pub fn code_use(attributed: LazyFrame) -> PolarsResult<Vec<CodeUse>> {
     let df = attributed
+        .filter(col("code").is_not_null())
         .group_by([col("influencer_id"), col("code")])
         .agg([len().cast(DataType::Int64).alias("orders"), col("revenue_micros").sum()])
         .sort_by_exprs(

@@ -7,7 +7,7 @@ use crate::tiers::UNKNOWN;
 use polars::prelude::*;
 
 /// Whole-number sums (money among them, in millionths, so their sums are exact).
-const COUNTS: [&str; 19] = [
+const COUNTS: [&str; 20] = [
     "posts",
     "likes",
     "comments",
@@ -22,6 +22,7 @@ const COUNTS: [&str; 19] = [
     "views",
     "cpm_base",
     "orders",
+    "orders_by_link",
     "returned",
     "discounts_micros",
     "refunds_micros",
@@ -29,7 +30,7 @@ const COUNTS: [&str; 19] = [
     "fee_micros",
 ];
 /// Float sums in millionths: revenue is a ratio for refunded orders, commission a share of it.
-const FLOATS: [&str; 2] = ["revenue_micros", "commission_micros"];
+const FLOATS: [&str; 4] = ["revenue_micros", "commission_micros", "revenue_by_code_micros", "revenue_by_link_micros"];
 
 /// `num / den`, null where `den` is 0. Column by column: polars turns a division by a scalar
 /// into a multiplication by its reciprocal, which is not exact.
@@ -77,7 +78,9 @@ fn tier(setup: &Setup<'_>) -> Expr {
 /// roster order.
 pub fn influencer_rows(base: LazyFrame, setup: &Setup<'_>) -> LazyFrame {
     let mut fills: Vec<Expr> = COUNTS.iter().map(|c| col(*c).fill_null(lit(0i64))).collect();
-    fills.push(col("revenue_micros").fill_null(lit(0.0)));
+    for c in ["revenue_micros", "revenue_by_code_micros", "revenue_by_link_micros"] {
+        fills.push(col(c).fill_null(lit(0.0)));
+    }
     let commission = (col("revenue_micros") * col("commission_pct") / col("hundred")).alias("commission_micros");
     let rows = base.with_columns(fills).with_columns([commission, tier(setup).alias("tier"), lit(1i64).alias("influencers")]);
     with_ratios(rows, setup.discounts_are_cost).sort(["ord"], SortMultipleOptions::default())

@@ -5,6 +5,7 @@
 //! lookback start is fetched on each pull, so a pull is a complete copy of that window.
 
 use super::http::{Api, Call, CallError, Verdict, by_status};
+use crate::source::links::{self, OrderLink};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use reqwest::Url;
 use reqwest::header::HeaderMap;
@@ -26,6 +27,10 @@ pub struct ApiOrder {
     pub discounts: Decimal,
     pub refunds: Decimal,
     pub codes: Vec<String>,
+    /// UTM campaign and landing path of the order's attribution data (normalised).
+    pub link: crate::source::links::OrderLink,
+    /// The latest time the order records (created, paid, completed, modified, cancelled).
+    pub recorded: DateTime<Utc>,
 }
 
 impl ApiOrder {
@@ -43,6 +48,8 @@ impl ApiOrder {
             discounts: self.discounts,
             refunds: self.refunds,
             codes: self.codes.clone(),
+            link: self.link.clone(),
+            recorded_at: Some(self.recorded.timestamp()),
         }
     }
 }
@@ -98,6 +105,32 @@ fn codes(o: &Value, list: &str) -> Vec<String> {
     entries.map(|c| text(c.get("code"))).filter(|c| !c.is_empty()).collect()
 }
 
+/// WooCommerce order attribution (since 8.5) in `meta_data`: `_wc_order_attribution_utm_campaign`,
+/// else the `utm_campaign` of `_wc_order_attribution_session_entry` (the landing URL), whose
+/// path is the landing path.
+fn woo_link(o: &Value) -> OrderLink {
+    let meta = |key: &str| {
+        o.get("meta_data")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|m| m.get("key").and_then(Value::as_str) == Some(key))
+            .map(|m| text(m.get("value")))
+            .unwrap_or_default()
+    };
+    let tagged =
+        OrderLink { utm_campaign: links::campaign(&meta("_wc_order_attribution_utm_campaign")), landing_path: String::new() };
+    tagged.or(OrderLink::from_url(&meta("_wc_order_attribution_session_entry")))
+}
+
+/// Shopify's `landing_site` (the first page of the visit, a path with its query: campaign and
+/// path), else the `utm_campaign` of `referring_site`.
+fn shopify_link(o: &Value) -> OrderLink {
+    let landing = OrderLink::from_url(&text(o.get("landing_site")));
+    let referrer = OrderLink::from_url(&text(o.get("referring_site")));
+    landing.or(OrderLink { utm_campaign: referrer.utm_campaign, landing_path: String::new() })
+}
+
 /// A WooCommerce REST v3 order: subtotal = Σ line_items.total (after discounts, before
 /// shipping and taxes); refunds = −Σ refunds[].total.
 pub fn woo_order(o: &Value) -> Result<ApiOrder, String> {
@@ -117,6 +150,14 @@ pub fn woo_order(o: &Value) -> Result<ApiOrder, String> {
     }
     let status = text(o.get("status")).to_lowercase();
     let number = text(o.get("number"));
+    let gmt = |field: &str| {
+        o.get(field)
+            .and_then(Value::as_str)
+            .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok())
+            .map(|t| t.and_utc())
+    };
+    let recorded =
+        ["date_paid_gmt", "date_completed_gmt", "date_modified_gmt"].into_iter().filter_map(gmt).fold(created, DateTime::max);
     Ok(ApiOrder {
         key: id.clone(),
         name: if number.is_empty() { format!("#{id}") } else { format!("#{number}") },
@@ -129,6 +170,8 @@ pub fn woo_order(o: &Value) -> Result<ApiOrder, String> {
         discounts: money(o.get("discount_total")).map_err(|e| format!("order {id}: discount_total {e}"))?,
         refunds,
         codes: codes(o, "coupon_lines"),
+        link: woo_link(o),
+        recorded,
     })
 }
 
@@ -149,6 +192,11 @@ pub fn shopify_order(o: &Value) -> Result<ApiOrder, String> {
             }
         }
     }
+    let stamp = |field: &str| {
+        o.get(field).and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
+    };
+    let recorded =
+        ["processed_at", "updated_at", "cancelled_at", "closed_at"].into_iter().filter_map(stamp).fold(created, DateTime::max);
     Ok(ApiOrder {
         key: id.clone(),
         name: text(o.get("name")),
@@ -161,6 +209,8 @@ pub fn shopify_order(o: &Value) -> Result<ApiOrder, String> {
         discounts: money(o.get("total_discounts")).map_err(|e| format!("order {id}: total_discounts {e}"))?,
         refunds,
         codes: codes(o, "discount_codes"),
+        link: shopify_link(o),
+        recorded,
     })
 }
 

@@ -61,7 +61,12 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
     let mut out = top(people.iter().filter_map(|r| w.silent(r)).collect(), labels);
     out.extend(top(people.iter().filter_map(|r| w.return_gap(r)).collect(), labels));
     out.extend(top(people.iter().filter_map(|r| w.fee_gap(r)).collect(), labels));
-    out.extend(top(people.iter().filter_map(|r| w.engagement_gap(r, r.display_name().to_string())).collect(), labels));
+    // An influencer flagged by the audience signal is advised there, with its threshold.
+    let flagged = |r: &&FigureRow| !figures.quality.low_engagement.iter().any(|l| l.influencer_id == r.influencer_id);
+    out.extend(top(
+        people.iter().filter(flagged).filter_map(|r| w.engagement_gap(r, r.display_name().to_string())).collect(),
+        labels,
+    ));
     for t in &figures.tiers {
         out.extend(w.engagement_gap(t, labels.fill("tier_subject", &[("tier", &t.tier)])).map(|r| r.advice));
     }
@@ -73,6 +78,7 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
         },
     });
     out.extend(top(codes.collect(), labels));
+    out.extend(super::signals::advice(figures, labels, fmt));
     if figures.quality.attribution_conflicts > 0 {
         out.push(Advice {
             subject: labels.get("adv_shared_subject"),

@@ -112,6 +112,11 @@ pub struct QualityView {
     pub rejected: Vec<String>,
     pub attribution_conflicts: usize,
     pub unmatched_codes: Vec<CodeView>,
+    /// Discount titles in the code cells (`Custom discount`): discounts without a code.
+    pub discounts_without_code: Vec<CodeView>,
+    /// Heuristic signals, in words: leaked codes, and audiences that look bought.
+    pub leaked_codes: Vec<String>,
+    pub audience: Vec<String>,
     pub posts_without_followers: usize,
     pub unowned_accounts: Vec<String>,
     pub unassigned_costs: Vec<String>,
@@ -210,9 +215,12 @@ fn by_roi(rows: &[FigureRow]) -> Vec<&FigureRow> {
     sorted
 }
 
-fn quality(data: &RunData<'_>, fmt: &Fmt) -> QualityView {
+fn quality(data: &RunData<'_>, labels: &Labels, fmt: &Fmt) -> QualityView {
     let q = &data.current.quality;
+    let (leaked_codes, audience) = super::signals::quality_lines(&data.current, labels, fmt);
     QualityView {
+        leaked_codes,
+        audience,
         rows_rejected: q.rows_rejected,
         rejected: data.rejected.clone(),
         attribution_conflicts: q.attribution_conflicts,
@@ -221,6 +229,16 @@ fn quality(data: &RunData<'_>, fmt: &Fmt) -> QualityView {
             .iter()
             .map(|c| CodeView {
                 code: c.code.clone(),
+                influencer: String::new(),
+                orders: fmt.count(c.orders as i64),
+                revenue: String::new(),
+            })
+            .collect(),
+        discounts_without_code: q
+            .discounts_without_code
+            .iter()
+            .map(|c| CodeView {
+                code: c.title.clone(),
                 influencer: String::new(),
                 orders: fmt.count(c.orders as i64),
                 revenue: String::new(),
@@ -301,6 +319,12 @@ pub fn build(data: &RunData<'_>, labels: &Labels, fmt: &Fmt, charts: &[Chart]) -
                 orders: fmt.count(c.orders),
                 revenue: fmt.money(c.revenue),
             })
+            .chain(cur.influencers.iter().filter(|r| r.orders_by_link > 0).map(|r| CodeView {
+                code: labels.get("by_link"),
+                influencer: r.display_name().to_string(),
+                orders: fmt.count(r.orders_by_link),
+                revenue: fmt.money(r.revenue_by_link),
+            }))
             .collect(),
         charts: charts.iter().map(|c| ChartView { name: c.name.to_string(), src: c.file_name(), alt: c.alt.clone() }).collect(),
         reach_note: labels.fill(
@@ -319,7 +343,7 @@ pub fn build(data: &RunData<'_>, labels: &Labels, fmt: &Fmt, charts: &[Chart]) -
             .join(" · "),
         benchmarks: advice::benchmark_lines(&report.benchmarks, labels, fmt),
         recommendations: advice::recommend(cur, &report.benchmarks, labels, fmt),
-        quality: quality(data, fmt),
+        quality: quality(data, labels, fmt),
         methodology: labels.methodology.clone(),
         inputs: data
             .inputs

@@ -34,6 +34,13 @@ pub const INFLUENCER_COLUMNS: [&str; 27] = [
     "return_rate",
 ];
 
+/// Columns after the spec's, in both files: orders and revenue by coupon code and by link.
+pub const ATTRIBUTION_COLUMNS: [&str; 4] = ["orders_by_code", "orders_by_link", "revenue_by_code", "revenue_by_link"];
+
+fn attribution(r: &FigureRow) -> [String; 4] {
+    [int(Some(r.orders_by_code)), int(Some(r.orders_by_link)), float(Some(r.revenue_by_code)), float(Some(r.revenue_by_link))]
+}
+
 fn int(v: Option<i64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_default()
 }
@@ -87,9 +94,10 @@ fn line(fields: impl IntoIterator<Item = String>) -> String {
 }
 
 pub fn influencers_csv(rows: &[FigureRow]) -> String {
-    let mut out = line(INFLUENCER_COLUMNS.iter().map(|c| c.to_string()));
+    let mut out = line(INFLUENCER_COLUMNS.iter().chain(&ATTRIBUTION_COLUMNS).map(|c| c.to_string()));
     for r in rows {
-        out.push_str(&line([r.influencer_id.clone(), r.name.clone(), r.tier.clone()].into_iter().chain(figures(r))));
+        let fields = [r.influencer_id.clone(), r.name.clone(), r.tier.clone()].into_iter().chain(figures(r));
+        out.push_str(&line(fields.chain(attribution(r))));
     }
     out
 }
@@ -98,10 +106,12 @@ pub fn influencers_csv(rows: &[FigureRow]) -> String {
 pub fn tiers_csv(tiers: &[FigureRow], total: &FigureRow) -> String {
     let header =
         ["tier", "influencers"].into_iter().chain(INFLUENCER_COLUMNS[3..].iter().copied()).chain(["median_engagement_rate"]);
+    let header = header.chain(ATTRIBUTION_COLUMNS);
     let mut out = line(header.map(str::to_string));
     for r in tiers.iter().chain([total]) {
         let fields =
             [r.tier.clone(), r.influencers.to_string()].into_iter().chain(figures(r)).chain([float(r.median_engagement_rate)]);
+        let fields = fields.chain(attribution(r));
         out.push_str(&line(fields));
     }
     out
@@ -126,6 +136,9 @@ mod tests {
             FigureRow { influencer_id: "a".into(), name: "Hansen, \"Mie\"".into(), tier: "micro".into(), ..Default::default() };
         let csv = influencers_csv(&[row]);
         assert!(csv.lines().nth(1).unwrap().starts_with("a,\"Hansen, \"\"Mie\"\"\",micro,,0,"));
-        assert_eq!(csv.lines().next().unwrap().split(',').count(), 27);
+        assert_eq!(csv.lines().next().unwrap().split(',').count(), 31);
+        assert!(
+            csv.lines().next().unwrap().ends_with(",return_rate,orders_by_code,orders_by_link,revenue_by_code,revenue_by_link")
+        );
     }
 }

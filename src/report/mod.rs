@@ -8,6 +8,7 @@ pub mod csv;
 pub mod format;
 pub mod i18n;
 pub mod render;
+pub mod signals;
 pub mod statement;
 pub mod summary;
 

@@ -66,6 +66,10 @@ pub struct TotalJson<'a> {
     pub aov: Option<f64>,
     pub return_rate: Option<f64>,
     pub median_engagement_rate: Option<f64>,
+    pub orders_by_code: i64,
+    pub orders_by_link: i64,
+    pub revenue_by_code: f64,
+    pub revenue_by_link: f64,
 }
 
 impl<'a> From<&'a FigureRow> for TotalJson<'a> {
@@ -98,6 +102,10 @@ impl<'a> From<&'a FigureRow> for TotalJson<'a> {
             aov: r.aov,
             return_rate: r.return_rate,
             median_engagement_rate: r.median_engagement_rate,
+            orders_by_code: r.orders_by_code,
+            orders_by_link: r.orders_by_link,
+            revenue_by_code: r.revenue_by_code,
+            revenue_by_link: r.revenue_by_link,
         }
     }
 }

@@ -29,7 +29,47 @@ pub struct ColumnMap {
     pub currency: Vec<String>,
     pub status: Vec<String>,
     pub cancelled_at: Vec<String>,
+    /// The order's UTM campaign (WooCommerce order attribution); default: [`UTM_CAMPAIGN`].
+    pub utm_campaign: Vec<String>,
+    /// The order's landing URL or path; default: [`LANDING_PAGE`].
+    pub landing_page: Vec<String>,
 }
+
+/// Headers that hold an order's UTM campaign when the map names none: WooCommerce's order
+/// attribution meta key (as order-export plugins title meta columns) and plain names.
+pub const UTM_CAMPAIGN: [&str; 4] =
+    ["_wc_order_attribution_utm_campaign", "wc_order_attribution_utm_campaign", "utm_campaign", "UTM campaign"];
+
+/// Headers that hold an order's landing URL when the map names none: WooCommerce's
+/// `session_entry` (the first page of the session that ordered) and plain names.
+pub const LANDING_PAGE: [&str; 6] = [
+    "_wc_order_attribution_session_entry",
+    "wc_order_attribution_session_entry",
+    "session_entry",
+    "landing_page",
+    "Landing page",
+    "landing_site",
+];
+
+/// Other timestamp columns of an order, read (when present) for "refunds as of".
+const OTHER_TIMES: [&str; 16] = [
+    "Paid at",
+    "Fulfilled at",
+    "Cancelled at",
+    "date_paid",
+    "date_paid_gmt",
+    "date_completed",
+    "date_completed_gmt",
+    "date_modified",
+    "date_modified_gmt",
+    "paid_date",
+    "completed_date",
+    "modified_date",
+    "Order Paid Date",
+    "Order Completed Date",
+    "Order Modified Date",
+    "Order Date",
+];
 
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_string()).collect()
@@ -82,24 +122,6 @@ impl ColumnMap {
 /// Statuses of orders that did not happen (WooCommerce: cancelled, failed, trash).
 const NOT_HAPPENED: [&str; 6] = ["cancelled", "canceled", "failed", "trash", "voided", "expired"];
 
-/// Coupon codes in a cell: SkyVerge's `code:A|description:…|amount:5.00;code:B|…`, or codes
-/// separated by `,` `;` `|` or ` + `.
-pub fn split_codes(cell: &str) -> Vec<String> {
-    if cell.contains("code:") {
-        return cell
-            .split(';')
-            .filter_map(|coupon| coupon.split('|').find_map(|part| part.trim().strip_prefix("code:")))
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-    }
-    cell.split(" + ")
-        .flat_map(|part| part.split([',', ';', '|']))
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty())
-        .collect()
-}
-
 struct Resolved {
     order_id: String,
     name: Option<String>,
@@ -113,6 +135,9 @@ struct Resolved {
     currency: Option<String>,
     status: Option<String>,
     cancelled_at: Option<String>,
+    utm_campaign: Option<String>,
+    landing_page: Option<String>,
+    times: Vec<String>,
 }
 
 fn resolve(file: &CsvText, map: &ColumnMap) -> Result<Resolved, SourceError> {
@@ -144,6 +169,17 @@ fn resolve(file: &CsvText, map: &ColumnMap) -> Result<Resolved, SourceError> {
         currency: find(&map.currency),
         status: find(&map.status),
         cancelled_at: find(&map.cancelled_at),
+        utm_campaign: if map.utm_campaign.is_empty() {
+            file.find_column(&UTM_CAMPAIGN).map(str::to_string)
+        } else {
+            find(&map.utm_campaign)
+        },
+        landing_page: if map.landing_page.is_empty() {
+            file.find_column(&LANDING_PAGE).map(str::to_string)
+        } else {
+            find(&map.landing_page)
+        },
+        times: OTHER_TIMES.iter().filter_map(|t| file.find_column(&[t]).map(str::to_string)).collect(),
     })
 }
 
@@ -188,7 +224,9 @@ fn read_file(
     for c in [&r.name, &r.codes, &r.subtotal, &r.total, &r.discounts, &r.refunds, &r.currency, &r.status, &r.cancelled_at] {
         wanted.extend(c.as_deref());
     }
+    wanted.extend([&r.utm_campaign, &r.landing_page].into_iter().flatten().map(String::as_str));
     wanted.extend(r.deduct.iter().map(String::as_str));
+    wanted.extend(r.times.iter().map(String::as_str));
     wanted.sort_unstable();
     wanted.dedup();
     let df = file.read_columns(&wanted)?;
@@ -198,6 +236,8 @@ fn read_file(
     let (names, codes, subtotals, totals) = (col(&r.name)?, col(&r.codes)?, col(&r.subtotal)?, col(&r.total)?);
     let (discounts, refunds, currencies, statuses, cancels) =
         (col(&r.discounts)?, col(&r.refunds)?, col(&r.currency)?, col(&r.status)?, col(&r.cancelled_at)?);
+    let (campaigns, landings) = (col(&r.utm_campaign)?, col(&r.landing_page)?);
+    let times: Vec<&StringChunked> = r.times.iter().map(|t| text_column(&df, t, &file.path)).collect::<Result<_, _>>()?;
     let deducts: Vec<(&str, &StringChunked)> =
         r.deduct.iter().map(|d| text_column(&df, d, &file.path).map(|c| (d.as_str(), c))).collect::<Result<_, _>>()?;
 
@@ -219,7 +259,9 @@ fn read_file(
             continue;
         }
         if let Some((_, order)) = pending.as_mut().filter(|(_, o)| o.key == id) {
-            order.codes.extend(split_codes(cell(codes, i))); // another item or coupon row of the same order
+            order.codes.extend(super::codes::split_list(cell(codes, i))); // another item or coupon row of the same order
+            let more = super::orders::latest_of(times.iter().map(|t| cell(Some(*t), i)).chain([cell(Some(created), i)]), tz);
+            order.recorded_at = order.recorded_at.max(more);
             continue;
         }
         flush(&mut pending, rejects)?;
@@ -286,7 +328,13 @@ fn read_file(
                 total,
                 discounts: discount.abs(),
                 refunds: refund,
-                codes: split_codes(cell(codes, i)),
+                codes: super::codes::split_list(cell(codes, i)),
+                link: super::links::OrderLink {
+                    utm_campaign: super::links::campaign(cell(campaigns, i)),
+                    landing_path: String::new(),
+                }
+                .or(super::links::OrderLink::from_url(cell(landings, i))),
+                recorded_at: super::orders::latest_of(times.iter().map(|t| cell(Some(*t), i)).chain([raw_created]), tz),
             },
         ));
     }
@@ -297,20 +345,4 @@ fn read_file(
 /// The trimmed text of an optional column's cell; `""` for a missing column or null.
 fn cell(column: Option<&StringChunked>, row: usize) -> &str {
     column.and_then(|c| c.get(row)).unwrap_or("").trim()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_in_every_export_style() {
-        assert_eq!(
-            split_codes("code:ANNA10|description:10 % off|amount:5.00;code:free|description:|amount:0.00"),
-            ["ANNA10", "free"]
-        );
-        assert_eq!(split_codes("anna10, bo20"), ["anna10", "bo20"]);
-        assert_eq!(split_codes("A + B"), ["A", "B"]);
-        assert!(split_codes("").is_empty());
-    }
 }

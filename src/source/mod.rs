@@ -9,17 +9,21 @@
 //! - orders: `order_key` str, `name` str, `file` u32 (natural-order rank), `row` u32,
 //!   `day` i32, `cancelled` bool, `status` str (lower-case), `currency` str, `fx_missing`
 //!   bool, `subtotal_micros` `total_micros` `discounts_micros` `refunds_micros` i64 (exact,
-//!   in millionths of the report currency; 0 where `fx_missing`)
+//!   in millionths of the report currency; 0 where `fx_missing`), `utm_campaign`
+//!   `landing_path` str (normalised by `links`; empty when unknown), `recorded_at` i64
+//!   (nullable: the latest instant any of the order's timestamps records, seconds since 1970)
 //! - order_codes: `file` u32, `row` u32 (the order's), `pos` u32 (place in its code cell),
-//!   `code` str (normalised: trimmed, upper-case)
+//!   `code` str (normalised by `codes::normalize`; distinct within an order)
 //!
 //! Rows within a frame keep file order, files in natural name order, so "last occurrence"
 //! means the same thing everywhere.
 
+pub mod codes;
 pub mod costs;
 pub mod csv_file;
 pub mod files;
 pub mod inputs;
+pub mod links;
 pub mod mapped;
 pub mod orders;
 pub mod remote;
@@ -146,9 +150,9 @@ pub fn normalize_handle(raw: &str) -> String {
     raw.trim().trim_start_matches('@').trim().to_lowercase()
 }
 
-/// A coupon code as compared: trimmed, upper-case.
+/// A coupon code as compared: invisible characters removed, trimmed, upper-case.
 pub fn normalize_code(raw: &str) -> String {
-    raw.trim().to_uppercase()
+    codes::normalize(raw)
 }
 
 /// Builds a cell error for data row `row` of `file`.

@@ -2,7 +2,9 @@
 //! WooCommerce CSV, a mapped generic CSV, the shops' APIs): amounts are given exactly in the
 //! order's currency and converted here into millionths of the report currency.
 
-use super::values::{ValueError, to_micros};
+use super::links::OrderLink;
+use super::values::{Stamp, ValueError, parse_stamp, to_micros};
+use chrono_tz::Tz;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -29,6 +31,28 @@ pub struct OrderRecord {
     pub refunds: Decimal,
     /// Discount codes in the order's own order, as written.
     pub codes: Vec<String>,
+    /// UTM campaign and landing path its attribution data shows (for link attribution).
+    pub link: OrderLink,
+    /// The latest instant any of its timestamps records (created, paid, fulfilled, cancelled,
+    /// modified), in seconds since 1970 UTC: how recent the export's refunds are.
+    pub recorded_at: Option<i64>,
+}
+
+/// The instant of `stamp` in seconds since 1970 UTC; a time without offset is read in `tz`, a
+/// bare date as its first moment there.
+pub fn stamp_seconds(stamp: Stamp, tz: Tz) -> Option<i64> {
+    use chrono::TimeZone;
+    let local = match stamp {
+        Stamp::Instant(t) => return Some(t.timestamp()),
+        Stamp::Local(t) => t,
+        Stamp::Day(d) => d.and_hms_opt(0, 0, 0)?,
+    };
+    tz.from_local_datetime(&local).earliest().map(|t| t.timestamp())
+}
+
+/// The latest instant among the parseable `cells` (unparseable or empty cells are skipped).
+pub fn latest_of<'a>(cells: impl IntoIterator<Item = &'a str>, tz: Tz) -> Option<i64> {
+    cells.into_iter().filter_map(|c| parse_stamp(c).ok()).filter_map(|s| stamp_seconds(s, tz)).max()
 }
 
 /// The report currency and the rates into it.
@@ -57,6 +81,9 @@ pub struct OrderSink {
     currencies: Vec<String>,
     fx_missing: Vec<bool>,
     money: [Vec<i64>; 4],
+    campaigns: Vec<String>,
+    paths: Vec<String>,
+    recorded: Vec<Option<i64>>,
     code_files: Vec<u32>,
     code_rows: Vec<u32>,
     code_pos: Vec<u32>,
@@ -84,10 +111,19 @@ impl OrderSink {
         self.statuses.push(order.status);
         self.fx_missing.push(rate.is_none());
         self.currencies.push(code);
+        self.campaigns.push(order.link.utm_campaign);
+        self.paths.push(order.link.landing_path);
+        self.recorded.push(order.recorded_at);
         for (m, v) in micros.into_iter().enumerate() {
             self.money[m].push(v);
         }
-        for (pos, c) in order.codes.iter().map(|c| super::normalize_code(c)).filter(|c| !c.is_empty()).enumerate() {
+        let mut codes: Vec<String> = Vec::new();
+        for code in order.codes.iter().map(|c| super::codes::normalize(c)).filter(|c| !c.is_empty()) {
+            if !codes.contains(&code) {
+                codes.push(code); // a code repeated in one order counts once
+            }
+        }
+        for (pos, c) in codes.into_iter().enumerate() {
             self.code_files.push(file);
             self.code_rows.push(row);
             self.code_pos.push(pos as u32);
@@ -113,6 +149,9 @@ impl OrderSink {
             "total_micros" => total,
             "discounts_micros" => discounts,
             "refunds_micros" => refunds,
+            "utm_campaign" => self.campaigns,
+            "landing_path" => self.paths,
+            "recorded_at" => self.recorded,
         )?;
         let codes = df!("file" => self.code_files, "row" => self.code_rows, "pos" => self.code_pos, "code" => self.codes)?;
         Ok((orders, codes))

@@ -45,6 +45,10 @@ pub struct Influencer {
     pub tokens: [Option<crate::config::EnvRef>; 3],
     /// Normalised coupon codes.
     pub codes: Vec<String>,
+    /// Link identifiers: UTM campaign values (`utm_campaigns`) and landing paths
+    /// (`landing_paths`), normalised by [`super::links`].
+    pub campaigns: Vec<String>,
+    pub paths: Vec<String>,
     /// Manual tier (lower-case), overriding the follower count.
     pub tier: Option<String>,
     pub commission_pct: f64,
@@ -69,6 +73,15 @@ impl Roster {
         })
     }
 
+    /// (kind, identifier, influencer id) for every link identifier in the roster; kind is
+    /// `utm_campaign` or `landing_path`.
+    pub fn links(&self) -> impl Iterator<Item = (&'static str, &str, &str)> {
+        self.influencers.iter().flat_map(|inf| {
+            let campaigns = inf.campaigns.iter().map(move |c| ("utm_campaign", c.as_str(), inf.id.as_str()));
+            campaigns.chain(inf.paths.iter().map(move |p| ("landing_path", p.as_str(), inf.id.as_str())))
+        })
+    }
+
     /// (code, influencer id) for every coupon code in the roster.
     pub fn codes(&self) -> impl Iterator<Item = (&str, &str)> {
         self.influencers.iter().flat_map(|inf| inf.codes.iter().map(move |c| (c.as_str(), inf.id.as_str())))
@@ -88,10 +101,12 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
     let commission_col = optional(&["commission_pct"]);
     let campaign_col = optional(&["campaign"]);
     let email_col = optional(&["email"]);
+    let campaigns_col = optional(&["utm_campaigns", "utm_campaign"]);
+    let paths_col = optional(&["landing_paths", "landing_path", "landing_pages"]);
 
     let wanted: Vec<&str> = std::iter::once(id_col.as_str())
         .chain(
-            [&name_col, &codes_col, &tier_col, &commission_col, &campaign_col, &email_col]
+            [&name_col, &codes_col, &tier_col, &commission_col, &campaign_col, &email_col, &campaigns_col, &paths_col]
                 .into_iter()
                 .flatten()
                 .map(String::as_str),
@@ -110,11 +125,13 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
     let commissions = col(&commission_col)?;
     let campaigns = col(&campaign_col)?;
     let emails = col(&email_col)?;
+    let (link_campaigns, link_paths) = (col(&campaigns_col)?, col(&paths_col)?);
 
     let mut roster = Roster::default();
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
     let mut owners: HashMap<(Platform, String), String> = HashMap::new();
     let mut code_owners: HashMap<String, String> = HashMap::new();
+    let mut link_owners: HashMap<(&str, String), String> = HashMap::new();
     for i in 0..df.height() {
         let id = ids.get(i).unwrap_or("").trim().to_string();
         if id.is_empty() {
@@ -143,6 +160,8 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
             account_ids: [None, None, None],
             tokens: [None, None, None],
             codes: Vec::new(),
+            campaigns: Vec::new(),
+            paths: Vec::new(),
             tier: Some(cell(tiers, i).to_lowercase()).filter(|t| !t.is_empty()),
             commission_pct,
             campaign: Some(cell(campaigns, i).to_string()).filter(|c| !c.is_empty()),
@@ -182,6 +201,17 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
                 inf.codes.push(code);
             }
         }
+        let campaigns = list(link_campaigns, i).into_iter().map(|v| ("utm_campaign", super::links::campaign(v)));
+        let paths = list(link_paths, i).into_iter().map(|v| ("landing_path", super::links::path(v)));
+        for (kind, value) in campaigns.chain(paths) {
+            if let Some(other) = link_owners.get(&(kind, value.clone())).filter(|o| **o != id) {
+                conflict = Some(format!("{kind} {value:?} already belongs to {other:?}"));
+            }
+            let list = if kind == "utm_campaign" { &mut inf.campaigns } else { &mut inf.paths };
+            if !value.is_empty() && !list.contains(&value) {
+                list.push(value);
+            }
+        }
         if let Some(msg) = conflict {
             rejects.handle(row_error(&file, i, msg))?;
             continue;
@@ -194,11 +224,22 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
         for code in &inf.codes {
             code_owners.insert(code.clone(), id.clone());
         }
+        for c in &inf.campaigns {
+            link_owners.insert(("utm_campaign", c.clone()), id.clone());
+        }
+        for p in &inf.paths {
+            link_owners.insert(("landing_path", p.clone()), id.clone());
+        }
         seen_ids.insert(id, i);
         roster.influencers.push(inf);
     }
     let rows = df.height();
     Ok((roster, file, rows))
+}
+
+/// The `;`- or `|`-separated non-empty values of a cell.
+fn list(column: Option<&polars::prelude::StringChunked>, row: usize) -> Vec<&str> {
+    cell(column, row).split([';', '|']).map(str::trim).filter(|v| !v.is_empty()).collect()
 }
 
 /// The trimmed text of an optional column's cell; `""` for a missing column or null.

@@ -1,5 +1,5 @@
 //! Shopify "Export orders" CSV, exactly as Shopify writes it: one row per line item with the
-//! order-level columns on the first row only, codes joined by ` + ` in one cell, `±HHMM`
+//! order-level columns on the first row only, codes joined by ` + ` or `, ` in one cell, `±HHMM`
 //! offsets, 73- or 79-column headers matched by name.
 
 use super::csv_file::{CsvText, text_column};
@@ -62,10 +62,16 @@ fn read_file(
     let status_col = optional(&["Financial Status"]);
     let currency_col = optional(&["Currency"]);
     let cancelled_col = optional(&["Cancelled at", "Canceled at"]);
+    let paid_col = optional(&["Paid at"]);
+    let fulfilled_col = optional(&["Fulfilled at"]);
+    let notes_col = optional(&["Note Attributes"]);
 
     let mut wanted = vec![name_col.as_str(), created_col.as_str(), code_col.as_str()];
     wanted.extend(money_cols.iter().flatten().map(String::as_str));
-    wanted.extend([&id_col, &status_col, &currency_col, &cancelled_col].into_iter().flatten().map(String::as_str));
+    let extra = [&id_col, &status_col, &currency_col, &cancelled_col, &paid_col, &fulfilled_col, &notes_col];
+    wanted.extend(extra.into_iter().flatten().map(String::as_str));
+    wanted.sort_unstable();
+    wanted.dedup();
     let df = file.read_columns(&wanted)?;
     let text = |name: &str| text_column(&df, name, &file.path);
     let opt_text = |name: &Option<String>| name.as_deref().map(text).transpose();
@@ -77,6 +83,9 @@ fn read_file(
     let statuses = opt_text(&status_col)?;
     let currencies = opt_text(&currency_col)?;
     let cancels = opt_text(&cancelled_col)?;
+    let paid = opt_text(&paid_col)?;
+    let fulfilled = opt_text(&fulfilled_col)?;
+    let notes = opt_text(&notes_col)?;
 
     let mut previous: Option<&str> = None;
     'rows: for i in 0..df.height() {
@@ -125,7 +134,9 @@ fn read_file(
             total,
             discounts,
             refunds,
-            codes: code_cells.get(i).unwrap_or("").split(" + ").map(str::to_string).collect(),
+            codes: super::codes::split(code_cells.get(i).unwrap_or("")),
+            link: super::links::note_attributes(cell(notes, i)),
+            recorded_at: super::orders::latest_of([raw_created, cell(paid, i), cell(fulfilled, i), cell(cancels, i)], tz),
         };
         if let Err(reason) = sink.push(rank, i as u32, order, report_currency) {
             let column = money_cols[1].as_deref().unwrap_or("Total");

@@ -1,0 +1,195 @@
+//! Heuristic signals (thresholds in `[report.signals]`, see [`crate::signals::Thresholds`]):
+//! leaked codes — a code with orders in the period while its influencer posted nothing in it
+//! or in the days before (`quiet`), or used far more than in its own earlier periods
+//! (`surge`); and audience quality — follower counts that jump between two close snapshots,
+//! and engagement far under the tier's benchmark. They point at something to look at; they
+//! prove nothing.
+
+use super::figures::FigureRow;
+use crate::benchmarks::Benchmarks;
+use crate::period::Period;
+use crate::signals::Thresholds;
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// A code whose use looks detached from its influencer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LeakSignal {
+    pub influencer_id: String,
+    pub code: String,
+    /// Orders attributed by this code in the period, and their revenue.
+    pub orders: i64,
+    pub revenue: f64,
+    /// No post by the influencer in the period nor in `quiet_days` before it.
+    pub quiet: bool,
+    pub quiet_days: i64,
+    /// Orders at least `surge_factor` × `earlier_mean` (mean orders per earlier period).
+    pub surge: bool,
+    pub earlier_mean: f64,
+    pub earlier_periods: i64,
+    pub surge_factor: f64,
+}
+
+/// Two snapshots of one account, at most `follower_jump_days` apart, whose counts differ by
+/// at least the configured share; the later one in the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FollowerJump {
+    pub influencer_id: String,
+    pub platform: String,
+    pub handle: String,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    pub before: i64,
+    pub after: i64,
+    /// (after − before) ÷ before.
+    pub share: f64,
+}
+
+/// An engagement rate under `floor` × the tier benchmark's low end.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LowEngagement {
+    pub influencer_id: String,
+    pub tier: String,
+    pub engagement_rate: f64,
+    pub benchmark_low: f64,
+    pub floor: f64,
+}
+
+fn in_days(frame: &DataFrame, from: i32, to: i32) -> LazyFrame {
+    frame.clone().lazy().filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))))
+}
+
+/// Orders and revenue (millionths) per (influencer, code) of code-attributed orders in days.
+fn code_orders(attributed: &DataFrame, from: i32, to: i32) -> PolarsResult<HashMap<(String, String), (i64, f64)>> {
+    let df = in_days(attributed, from, to)
+        .filter(col("code").is_not_null())
+        .group_by([col("influencer_id"), col("code")])
+        .agg([len().cast(DataType::Int64).alias("orders"), col("revenue_micros").sum()])
+        .collect()?;
+    let (ids, codes) = (df.column("influencer_id")?.str()?, df.column("code")?.str()?);
+    let (orders, revenue) = (df.column("orders")?.i64()?, df.column("revenue_micros")?.f64()?);
+    Ok((0..df.height())
+        .map(|i| {
+            let key = (ids.get(i).unwrap_or("").to_string(), codes.get(i).unwrap_or("").to_string());
+            (key, (orders.get(i).unwrap_or(0), revenue.get(i).unwrap_or(0.0)))
+        })
+        .collect())
+}
+
+/// Leaked-code signals for `period`; `posts` are the owned posts (with `influencer_id`),
+/// `owners` the influencers who have an account in the roster.
+pub fn leaks(
+    attributed: &DataFrame,
+    posts: &DataFrame,
+    owners: &HashSet<String>,
+    period: Period,
+    t: &Thresholds,
+) -> PolarsResult<Vec<LeakSignal>> {
+    let (from, to) = period.day_range();
+    let current = code_orders(attributed, from, to)?;
+    let mut earlier: HashMap<(String, String), i64> = HashMap::new();
+    let mut p = period;
+    for _ in 0..t.leak_history.max(0) {
+        p = p.previous();
+        let (f, l) = p.day_range();
+        for (key, (n, _)) in code_orders(attributed, f, l)? {
+            *earlier.entry(key).or_default() += n;
+        }
+    }
+    let window = in_days(posts, from - t.leak_quiet_days.clamp(0, 3650) as i32, to).select([col("influencer_id")]).collect()?;
+    let posted: HashSet<&str> = window.column("influencer_id")?.str()?.iter().flatten().collect();
+    let has_posts = posts.height() > 0;
+    let mut out: Vec<LeakSignal> = current
+        .into_iter()
+        .filter(|(_, (n, _))| *n >= t.leak_min_orders)
+        .filter_map(|((id, code), (n, revenue))| {
+            let quiet = has_posts && owners.contains(&id) && !posted.contains(id.as_str());
+            let periods = t.leak_history.max(0);
+            let total_before = earlier.get(&(id.clone(), code.clone())).copied().unwrap_or(0);
+            let mean = if periods > 0 { total_before as f64 / periods as f64 } else { 0.0 };
+            let surge = mean > 0.0 && n as f64 >= t.leak_surge * mean;
+            (quiet || surge).then(|| LeakSignal {
+                influencer_id: id,
+                code,
+                orders: n,
+                revenue: revenue / crate::source::values::MICROS as f64,
+                quiet,
+                quiet_days: t.leak_quiet_days,
+                surge,
+                earlier_mean: mean,
+                earlier_periods: periods,
+                surge_factor: t.leak_surge,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.orders.cmp(&a.orders).then_with(|| a.code.cmp(&b.code)));
+    Ok(out)
+}
+
+/// Follower jumps whose later snapshot is in `from..=to`; `followers` are the de-duplicated
+/// snapshots, `accounts` (platform, handle, influencer_id) the roster's.
+pub fn follower_jumps(
+    followers: &DataFrame,
+    accounts: &DataFrame,
+    from: i32,
+    to: i32,
+    t: &Thresholds,
+) -> PolarsResult<Vec<FollowerJump>> {
+    let keys = [col("platform"), col("handle")];
+    let df = followers
+        .clone()
+        .lazy()
+        .filter(col("day").lt_eq(lit(to)))
+        .join(accounts.clone().lazy(), keys.clone(), keys, JoinArgs::new(JoinType::Inner))
+        .sort(["platform", "handle", "day"], SortMultipleOptions::default())
+        .collect()?;
+    let (platforms, handles, ids) =
+        (df.column("platform")?.str()?, df.column("handle")?.str()?, df.column("influencer_id")?.str()?);
+    let (days, counts) = (df.column("day")?.i32()?, df.column("followers")?.i64()?);
+    let mut out = Vec::new();
+    for i in 1..df.height() {
+        let same = platforms.get(i) == platforms.get(i - 1) && handles.get(i) == handles.get(i - 1);
+        let (Some(d0), Some(d1), Some(c0), Some(c1)) = (days.get(i - 1), days.get(i), counts.get(i - 1), counts.get(i)) else {
+            continue;
+        };
+        if !same || d1 < from || c0 <= 0 || i64::from(d1 - d0) > t.follower_jump_days {
+            continue;
+        }
+        let share = (c1 - c0) as f64 / c0 as f64;
+        if share.abs() >= t.follower_jump {
+            out.push(FollowerJump {
+                influencer_id: ids.get(i).unwrap_or("").to_string(),
+                platform: platforms.get(i).unwrap_or("").to_string(),
+                handle: handles.get(i).unwrap_or("").to_string(),
+                from: Some(crate::period::from_day_number(d0)),
+                to: Some(crate::period::from_day_number(d1)),
+                before: c0,
+                after: c1,
+                share,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.share.abs().partial_cmp(&a.share.abs()).unwrap_or(std::cmp::Ordering::Equal));
+    Ok(out)
+}
+
+/// Influencers whose engagement rate is under `engagement_floor` × their tier's benchmark low.
+pub fn low_engagement(rows: &[FigureRow], benchmarks: &Benchmarks, t: &Thresholds) -> Vec<LowEngagement> {
+    let mut out: Vec<LowEngagement> = rows
+        .iter()
+        .filter_map(|r| {
+            let rate = r.engagement_rate?;
+            let bench = benchmarks.engagement_for(&r.tier)?;
+            (rate < bench.low * t.engagement_floor).then(|| LowEngagement {
+                influencer_id: r.influencer_id.clone(),
+                tier: r.tier.clone(),
+                engagement_rate: rate,
+                benchmark_low: bench.low,
+                floor: t.engagement_floor,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.engagement_rate.partial_cmp(&b.engagement_rate).unwrap_or(std::cmp::Ordering::Equal));
+    out
+}

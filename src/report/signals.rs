@@ -1,0 +1,114 @@
+//! The heuristic signals in words: leaked codes and audience quality, as recommendations
+//! (with the figures and thresholds they rest on) and as data-quality lines.
+
+use super::advice::Advice;
+use super::format::Fmt;
+use super::i18n::Labels;
+use crate::metrics::{FigureRow, Figures};
+use crate::metrics::{FollowerJump, LeakSignal, LowEngagement};
+
+struct Words<'a> {
+    labels: &'a Labels,
+    fmt: &'a Fmt,
+    people: &'a [FigureRow],
+}
+
+impl Words<'_> {
+    fn name(&self, id: &str) -> String {
+        self.people.iter().find(|r| r.influencer_id == id).map_or_else(|| id.to_string(), |r| r.display_name().to_string())
+    }
+
+    fn leak(&self, s: &LeakSignal) -> String {
+        let mut parts = Vec::new();
+        if s.quiet {
+            parts.push(
+                self.labels
+                    .fill("sig_leak_quiet", &[("name", &self.name(&s.influencer_id)), ("days", &s.quiet_days.to_string())]),
+            );
+        }
+        if s.surge {
+            parts.push(self.labels.fill(
+                "sig_leak_surge",
+                &[
+                    ("mean", &self.fmt.number(s.earlier_mean, 1)),
+                    ("periods", &s.earlier_periods.to_string()),
+                    ("factor", &self.fmt.number(s.surge_factor, 1)),
+                ],
+            ));
+        }
+        self.labels.fill(
+            "sig_leak",
+            &[
+                ("orders", &self.fmt.count(s.orders)),
+                ("revenue", &self.fmt.money(s.revenue)),
+                ("code", &s.code),
+                ("why", &parts.join("; ")),
+            ],
+        )
+    }
+
+    fn jump(&self, j: &FollowerJump) -> String {
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| self.labels.date(d)).unwrap_or_default();
+        self.labels.fill(
+            "sig_jump",
+            &[
+                ("platform", &j.platform),
+                ("handle", &j.handle),
+                ("before", &self.fmt.count(j.before)),
+                ("after", &self.fmt.count(j.after)),
+                ("share", &self.fmt.percent(Some(j.share), 0)),
+                ("from", &date(j.from)),
+                ("to", &date(j.to)),
+            ],
+        )
+    }
+
+    fn low(&self, l: &LowEngagement) -> String {
+        self.labels.fill(
+            "sig_low_er",
+            &[
+                ("rate", &self.fmt.percent(Some(l.engagement_rate), 2)),
+                ("floor", &self.fmt.percent(Some(l.floor), 0)),
+                ("tier", &l.tier),
+                ("low", &self.fmt.percent(Some(l.benchmark_low), 0)),
+            ],
+        )
+    }
+}
+
+/// Recommendations from the signals: each leaked code, then each account whose audience looks
+/// bought; every text names its figures and thresholds and calls itself a heuristic.
+pub fn advice(figures: &Figures, labels: &Labels, fmt: &Fmt) -> Vec<Advice> {
+    let w = Words { labels, fmt, people: &figures.influencers };
+    let q = &figures.quality;
+    let mut out: Vec<Advice> = q
+        .leaked_codes
+        .iter()
+        .map(|s| Advice {
+            subject: labels.fill("code_subject", &[("code", &s.code)]),
+            text: labels.fill("adv_leak", &[("what", &w.leak(s))]),
+        })
+        .collect();
+    out.extend(
+        q.follower_jumps
+            .iter()
+            .map(|j| Advice { subject: w.name(&j.influencer_id), text: labels.fill("adv_audience", &[("what", &w.jump(j))]) }),
+    );
+    out.extend(
+        q.low_engagement
+            .iter()
+            .map(|l| Advice { subject: w.name(&l.influencer_id), text: labels.fill("adv_audience", &[("what", &w.low(l))]) }),
+    );
+    out
+}
+
+/// Data-quality lines: (leaked codes, audience signals), each "name: what".
+pub fn quality_lines(figures: &Figures, labels: &Labels, fmt: &Fmt) -> (Vec<String>, Vec<String>) {
+    let w = Words { labels, fmt, people: &figures.influencers };
+    let q = &figures.quality;
+    let leaks = q.leaked_codes.iter().map(|s| format!("{}: {}", w.name(&s.influencer_id), w.leak(s))).collect();
+    let mut audience: Vec<String> =
+        q.follower_jumps.iter().map(|j| format!("{}: {}", w.name(&j.influencer_id), w.jump(j))).collect();
+    audience.extend(q.low_engagement.iter().map(|l| format!("{}: {}", w.name(&l.influencer_id), w.low(l))));
+    (leaks, audience)
+}
