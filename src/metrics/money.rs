@@ -16,7 +16,7 @@ pub struct OrderBook {
     /// code (the winning one; null for link orders), by_link, claimants (influencers whose
     /// codes it carried), revenue_micros, discounts_micros, refunds_micros, returned.
     pub attributed: DataFrame,
-    /// Codes of counted orders that matched nobody: file, row, day, code.
+    /// Codes of counted orders that matched nobody: file, row, day, code, title.
     pub unmatched: DataFrame,
 }
 
@@ -74,7 +74,7 @@ pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> PolarsRe
     let unmatched = order_codes
         .lazy()
         .filter(col("influencer_id").is_null())
-        .select([col("file"), col("row"), col("day"), col("code")])
+        .select([col("file"), col("row"), col("day"), col("code"), col("title")])
         .unique_stable_generic(Some(vec![col("file"), col("row"), col("code")]), UniqueKeepStrategy::First)
         .collect()?;
     Ok(OrderBook { attributed, unmatched })
@@ -122,19 +122,21 @@ pub fn conflicts(attributed: &DataFrame) -> PolarsResult<usize> {
 }
 
 /// Codes that matched nobody in the period's counted orders, and apart from them the discount
-/// titles (see [`crate::source::codes::is_title`]), each most used first; counted per order.
+/// titles of Shopify code cells (see [`crate::source::codes::is_title`]), each most used
+/// first; counted per order.
 pub fn unmatched_in(book: &OrderBook, from: i32, to: i32) -> PolarsResult<(Vec<UnmatchedCode>, Vec<DiscountTitle>)> {
     let df = in_period(&book.unmatched, from, to)
-        .group_by([col("code")])
+        .group_by([col("code"), col("title")])
         .agg([len().cast(DataType::Int64).alias("orders")])
         .sort_by_exprs([col("orders"), col("code")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
         .collect()?;
     let codes = df.column("code")?.str()?;
     let orders = df.column("orders")?.i64()?;
+    let is_title = df.column("title")?.bool()?;
     let (mut unmatched, mut titles) = (Vec::new(), Vec::new());
-    for (c, n) in codes.iter().zip(orders.iter()) {
+    for ((c, n), title) in codes.iter().zip(orders.iter()).zip(is_title.iter()) {
         let (code, orders) = (c.unwrap_or("").to_string(), n.unwrap_or(0) as usize);
-        if crate::source::codes::is_title(&code) {
+        if title.unwrap_or(false) {
             titles.push(DiscountTitle { title: code, orders });
         } else {
             unmatched.push(UnmatchedCode { code, orders });

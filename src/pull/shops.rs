@@ -48,6 +48,7 @@ impl ApiOrder {
             discounts: self.discounts,
             refunds: self.refunds,
             codes: self.codes.clone(),
+            titles_possible: false,
             link: self.link.clone(),
             recorded_at: Some(self.recorded.timestamp()),
         }

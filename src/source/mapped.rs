@@ -329,6 +329,7 @@ fn read_file(
                 discounts: discount.abs(),
                 refunds: refund,
                 codes: super::codes::split_list(cell(codes, i)),
+                titles_possible: false,
                 link: super::links::OrderLink {
                     utm_campaign: super::links::campaign(cell(campaigns, i)),
                     landing_path: String::new(),

@@ -13,7 +13,8 @@
 //!   `landing_path` str (normalised by `links`; empty when unknown), `recorded_at` i64
 //!   (nullable: the latest instant any of the order's timestamps records, seconds since 1970)
 //! - order_codes: `file` u32, `row` u32 (the order's), `pos` u32 (place in its code cell),
-//!   `code` str (normalised by `codes::normalize`; distinct within an order)
+//!   `code` str (normalised by `codes::normalize`; distinct within an order), `title` bool
+//!   (a discount title in a Shopify export's code cell: `codes::is_title`)
 //!
 //! Rows within a frame keep file order, files in natural name order, so "last occurrence"
 //! means the same thing everywhere.

@@ -31,6 +31,9 @@ pub struct OrderRecord {
     pub refunds: Decimal,
     /// Discount codes in the order's own order, as written.
     pub codes: Vec<String>,
+    /// Whether its code cells may also hold discount titles (Shopify's export does; coupon
+    /// lists of WooCommerce and the shop APIs hold codes only).
+    pub titles_possible: bool,
     /// UTM campaign and landing path its attribution data shows (for link attribution).
     pub link: OrderLink,
     /// The latest instant any of its timestamps records (created, paid, fulfilled, cancelled,
@@ -87,6 +90,7 @@ pub struct OrderSink {
     code_files: Vec<u32>,
     code_rows: Vec<u32>,
     code_pos: Vec<u32>,
+    code_titles: Vec<bool>,
     codes: Vec<String>,
 }
 
@@ -127,6 +131,7 @@ impl OrderSink {
             self.code_files.push(file);
             self.code_rows.push(row);
             self.code_pos.push(pos as u32);
+            self.code_titles.push(order.titles_possible && super::codes::is_title(&c));
             self.codes.push(c);
         }
         Ok(())
@@ -153,7 +158,7 @@ impl OrderSink {
             "landing_path" => self.paths,
             "recorded_at" => self.recorded,
         )?;
-        let codes = df!("file" => self.code_files, "row" => self.code_rows, "pos" => self.code_pos, "code" => self.codes)?;
+        let codes = df!("file" => self.code_files, "row" => self.code_rows, "pos" => self.code_pos, "code" => self.codes, "title" => self.code_titles)?;
         Ok((orders, codes))
     }
 }

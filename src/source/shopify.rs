@@ -135,6 +135,7 @@ fn read_file(
             discounts,
             refunds,
             codes: super::codes::split(code_cells.get(i).unwrap_or("")),
+            titles_possible: true,
             link: super::links::note_attributes(cell(notes, i)),
             recorded_at: super::orders::latest_of([raw_created, cell(paid, i), cell(fulfilled, i), cell(cancels, i)], tz),
         };

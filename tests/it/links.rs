@@ -106,6 +106,12 @@ fn woocommerce_export_columns_of_order_attribution_attribute_orders_without_a_ro
     let bo = row(&inf, "influencer_id", "bo");
     assert_num(bo, "revenue_by_link", Some(200.0));
     assert_num(bo, "revenue_by_code", Some(100.0));
+    // #5005's coupon `summer sale` is nobody's: a WooCommerce coupon is a code even with a
+    // space (only Shopify's code cells hold discount titles).
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["data_quality"]["unmatched_codes"], serde_json::json!([{"code": "SUMMER SALE", "orders": 1}]));
+    assert_eq!(summary["data_quality"]["discounts_without_code"], serde_json::json!([]));
     // The latest time the export records: #5003 completed 2026-11-09 14:30 (site time).
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(md.contains(r"orders\_export.csv: 2026-11-09 14:30 CET"), "{md}");
