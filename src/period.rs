@@ -1,5 +1,6 @@
 //! Report periods: whole days `[from, to]` in the report's zone, how `last-week`, `2026-W46`,
-//! `2026-11` resolve, their labels, and the previous period of equal length.
+//! `2026-11` resolve, their labels, and the previous period (calendar month, ISO week, or
+//! equal length).
 
 use chrono::{Datelike, Days, Duration, IsoWeek, NaiveDate, Weekday};
 use serde::Serialize;
@@ -81,10 +82,22 @@ impl Period {
         (self.to - self.from).num_days() + 1
     }
 
-    /// The period of equal length just before this one.
+    /// The period before this one (spec §3): of a calendar month the calendar month before
+    /// (February before March, whatever their lengths), of an ISO week the week before, of any
+    /// other range the same number of days just before it.
     pub fn previous(&self) -> Self {
+        if self.is_month()
+            && let Some(before) = self.from.pred_opt().and_then(|last| Self::month(last.year(), last.month()))
+        {
+            return before;
+        }
         let len = Duration::days(self.days());
         Self { from: self.from - len, to: self.to - len }
+    }
+
+    /// Whether this is exactly one calendar month.
+    pub fn is_month(&self) -> bool {
+        self.from.day() == 1 && Self::month(self.from.year(), self.from.month()).as_ref() == Some(self)
     }
 
     /// `2026-W46` for an ISO week, `2026-11` for a calendar month, else `from_to`.
@@ -93,7 +106,7 @@ impl Period {
             let w = self.from.iso_week();
             return format!("{}-W{:02}", w.year(), w.week());
         }
-        if Self::month(self.from.year(), self.from.month()).as_ref() == Some(self) {
+        if self.is_month() {
             return format!("{}-{:02}", self.from.year(), self.from.month());
         }
         format!("{}_{}", self.from, self.to)
@@ -142,5 +155,31 @@ mod tests {
         let prev = p.previous();
         assert_eq!((prev.from, prev.to), (d("2026-10-20"), d("2026-11-02")));
         assert!(Period::new(d("2026-11-03"), d("2026-11-02")).is_err());
+        // 28 days that are not February: still equal length
+        let p = Period::new(d("2026-03-04"), d("2026-03-31")).unwrap();
+        assert_eq!(p.previous(), Period::new(d("2026-02-04"), d("2026-03-03")).unwrap());
+    }
+
+    #[test]
+    fn previous_of_a_month_is_the_calendar_month_before() {
+        let prev = |s: &str| Period::parse(s, d("2000-01-01")).unwrap().previous().label();
+        assert_eq!(prev("2026-03"), "2026-02"); // 31 days after 28
+        assert_eq!(prev("2026-02"), "2026-01");
+        assert_eq!(prev("2026-05"), "2026-04"); // 31 days after 30
+        assert_eq!(prev("2026-01"), "2025-12");
+        assert_eq!(prev("2024-03"), "2024-02");
+        let feb = Period::parse("2024-03", d("2000-01-01")).unwrap().previous();
+        assert_eq!((feb.from, feb.to), (d("2024-02-01"), d("2024-02-29")));
+        // trend points walk back month by month
+        let mut p = Period::parse("2026-03", d("2000-01-01")).unwrap();
+        let mut labels = Vec::new();
+        for _ in 0..4 {
+            p = p.previous();
+            labels.push(p.label());
+        }
+        assert_eq!(labels, ["2026-02", "2026-01", "2025-12", "2025-11"]);
+        // an ISO week: the week before
+        let w = Period::parse("2026-W01", d("2000-01-01")).unwrap().previous();
+        assert_eq!(w.label(), "2025-W52");
     }
 }

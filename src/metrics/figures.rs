@@ -123,7 +123,7 @@ pub struct PostLine {
     pub views: Option<i64>,
 }
 
-/// influencer_id, name, ord (roster order), tier_override, commission_pct.
+/// influencer_id, name, ord (roster order), tier_override.
 pub fn roster_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
     let inf = &roster.influencers;
     Ok(df!(
@@ -131,8 +131,6 @@ pub fn roster_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
         "name" => inf.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
         "ord" => (0..inf.len() as i64).collect::<Vec<_>>(),
         "tier_override" => inf.iter().map(|i| i.tier.clone()).collect::<Vec<_>>(),
-        "commission_pct" => inf.iter().map(|i| i.commission_pct).collect::<Vec<_>>(),
-        "hundred" => vec![100.0f64; inf.len()],
     )?
     .lazy())
 }

@@ -4,6 +4,7 @@
 
 mod attribution;
 mod engagement;
+mod exact;
 mod figures;
 mod money;
 mod rollup;
@@ -34,6 +35,8 @@ pub enum MetricsError {
     Polars(#[from] PolarsError),
     #[error("orders export `{}` line {line}: order {order} is in {currency}, and [report.fx] gives no rate into {report_currency}", path.display())]
     MissingFxRate { path: PathBuf, line: usize, order: String, currency: String, report_currency: String },
+    #[error("{0} are too large to add up exactly (more than 2.3 × 10¹² units in all); is a column shifted?")]
+    TooLarge(&'static str),
 }
 
 /// What every period of a run shares, computed once: de-duplicated and owned posts,
@@ -47,6 +50,8 @@ pub struct Prepared {
     orders: money::OrderBook,
     costs: DataFrame,
     roster: DataFrame,
+    /// Each influencer's `commission_pct`, exactly as the roster gives it.
+    commission_pct: std::collections::HashMap<String, rust_decimal::Decimal>,
     order_files: Vec<PathBuf>,
     unowned_accounts: usize,
     rows_rejected: usize,
@@ -55,6 +60,10 @@ pub struct Prepared {
 
 /// Prepares `inputs` for [`compute`].
 pub fn prepare(inputs: &Inputs) -> Result<Prepared, MetricsError> {
+    for column in ["subtotal_micros", "total_micros", "discounts_micros", "refunds_micros"] {
+        exact::check_sum(&inputs.orders, column, "the orders' amounts")?;
+    }
+    exact::check_sum(&inputs.costs, "amount_micros", "the cost rows' amounts")?;
     let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
     Ok(Prepared {
         posts: engagement::prepare_posts(inputs.posts.clone().lazy(), accounts.clone().lazy())?,
@@ -63,6 +72,7 @@ pub fn prepare(inputs: &Inputs) -> Result<Prepared, MetricsError> {
         accounts,
         costs: inputs.costs.clone(),
         roster: figures::roster_frame(&inputs.roster)?.collect()?,
+        commission_pct: inputs.roster.influencers.iter().map(|i| (i.id.clone(), i.commission_pct)).collect(),
         order_files: inputs.order_files.clone(),
         unowned_accounts: inputs.unowned_accounts.len(),
         rows_rejected: inputs.rejected.len(),
@@ -91,7 +101,9 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period) -> Result
         .join(followers_by_influencer, id(), id(), left())
         .join(engagement_by_influencer, id(), id(), left())
         .join(money_by_influencer, id(), id(), left())
-        .join(costs, id(), id(), left());
+        .join(costs, id(), id(), left())
+        .collect()?;
+    let base = with_commission(base, &prepared.commission_pct)?.lazy();
     let influencers = rollup::influencer_rows(base, setup).collect()?;
     let tiers = rollup::tier_rows(influencers.clone().lazy(), setup).collect()?;
     let total = rollup::total_row(influencers.clone().lazy(), setup).collect()?;
@@ -111,6 +123,24 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period) -> Result
     figures.codes = money::code_use(attributed.lazy())?;
     figures.posts = engagement::post_lines(posts)?;
     Ok(figures)
+}
+
+/// Adds `commission_micros` (i64): `commission_pct` / 100 × the influencer's revenue in the
+/// period, rounded once to the millionth (half to even).
+fn with_commission(
+    mut base: DataFrame,
+    pct: &std::collections::HashMap<String, rust_decimal::Decimal>,
+) -> Result<DataFrame, MetricsError> {
+    let ids = base.column("influencer_id")?.str()?.clone();
+    let revenue = base.column("revenue_micros")?.i64()?.clone();
+    let mut out = Vec::with_capacity(base.height());
+    for i in 0..base.height() {
+        let p = ids.get(i).and_then(|id| pct.get(id)).copied().unwrap_or_default();
+        let r = revenue.get(i).unwrap_or(0);
+        out.push(exact::commission(r, p).ok_or(MetricsError::TooLarge("the commissions"))?);
+    }
+    base.with_column(Column::new("commission_micros".into(), out))?;
+    Ok(base)
 }
 
 /// The earliest day of any post, order or cost row: where a campaign's totals start by default.

@@ -30,20 +30,23 @@ fn counted_orders(orders: LazyFrame) -> LazyFrame {
         .filter(col("cancelled").not().and(col("status").neq(lit("voided"))).and(col("status").neq(lit("expired"))))
 }
 
-/// revenue = subtotal × (total − refunds) ÷ total, kept within [0, subtotal] (total 0: the
-/// subtotal), in millionths of the report currency; whole unless the order was partly refunded.
-fn revenue() -> Expr {
-    let float = |c: &str| col(c).cast(DataType::Float64);
-    let subtotal = float("subtotal_micros");
-    let kept = float("total_micros") - float("refunds_micros");
-    let net =
-        when(col("total_micros").eq(lit(0i64))).then(subtotal.clone()).otherwise(subtotal.clone() * kept / float("total_micros"));
-    let capped = when(net.clone().gt(subtotal.clone())).then(subtotal).otherwise(net);
-    when(capped.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(capped)
+/// Adds `revenue_micros` (i64): each order's net revenue, exact to the millionth (see
+/// [`super::exact::net_revenue`]).
+fn with_revenue(mut orders: DataFrame) -> Result<DataFrame, MetricsError> {
+    let subtotal = orders.column("subtotal_micros")?.i64()?.clone();
+    let total = orders.column("total_micros")?.i64()?.clone();
+    let refunds = orders.column("refunds_micros")?.i64()?.clone();
+    let mut revenue = Vec::with_capacity(orders.height());
+    for i in 0..orders.height() {
+        let (s, t, r) = (subtotal.get(i).unwrap_or(0), total.get(i).unwrap_or(0), refunds.get(i).unwrap_or(0));
+        revenue.push(super::exact::net_revenue(s, t, r).ok_or(MetricsError::TooLarge("the orders' revenues"))?);
+    }
+    orders.with_column(Column::new("revenue_micros".into(), revenue))?;
+    Ok(orders)
 }
 
 /// Counts, de-duplicates and attributes every order once.
-pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> PolarsResult<OrderBook> {
+pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> Result<OrderBook, MetricsError> {
     let (mut code_list, mut owners) = (Vec::new(), Vec::new());
     for (code, id) in roster.codes() {
         code_list.push(code.to_string());
@@ -51,7 +54,7 @@ pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> PolarsRe
     }
     let roster_codes = df!("code" => code_list, "influencer_id" => owners)?.lazy();
     let keys = [col("file"), col("row")];
-    let counted = counted_orders(orders).collect()?;
+    let counted = with_revenue(counted_orders(orders).collect()?)?;
     let order_codes = codes
         .join(
             counted.clone().lazy().select([col("file"), col("row"), col("day")]),
@@ -69,7 +72,7 @@ pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> PolarsRe
     ]);
     let by_code = counted.lazy().join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Left));
     let attributed = super::attribution::with_links(by_code, roster)?
-        .with_columns([revenue().alias("revenue_micros"), col("refunds_micros").gt(lit(0i64)).alias("returned")])
+        .with_columns([col("refunds_micros").gt(lit(0i64)).alias("returned")])
         .collect()?;
     let unmatched = order_codes
         .lazy()
@@ -183,13 +186,13 @@ pub fn code_use(attributed: LazyFrame) -> PolarsResult<Vec<CodeUse>> {
     let ids = df.column("influencer_id")?.str()?;
     let codes = df.column("code")?.str()?;
     let orders = df.column("orders")?.i64()?;
-    let revenue = df.column("revenue_micros")?.f64()?;
+    let revenue = df.column("revenue_micros")?.i64()?;
     Ok((0..df.height())
         .map(|i| CodeUse {
             influencer_id: ids.get(i).unwrap_or("").to_string(),
             code: codes.get(i).unwrap_or("").to_string(),
             orders: orders.get(i).unwrap_or(0),
-            revenue: revenue.get(i).unwrap_or(0.0) / MICROS as f64,
+            revenue: revenue.get(i).unwrap_or(0) as f64 / MICROS as f64,
         })
         .collect())
 }

@@ -7,7 +7,7 @@ use crate::tiers::UNKNOWN;
 use polars::prelude::*;
 
 /// Whole-number sums (money among them, in millionths, so their sums are exact).
-const COUNTS: [&str; 20] = [
+const COUNTS: [&str; 24] = [
     "posts",
     "likes",
     "comments",
@@ -28,9 +28,11 @@ const COUNTS: [&str; 20] = [
     "refunds_micros",
     "cost_rows_micros",
     "fee_micros",
+    "revenue_micros",
+    "commission_micros",
+    "revenue_by_code_micros",
+    "revenue_by_link_micros",
 ];
-/// Float sums in millionths: revenue is a ratio for refunded orders, commission a share of it.
-const FLOATS: [&str; 4] = ["revenue_micros", "commission_micros", "revenue_by_code_micros", "revenue_by_link_micros"];
 
 /// `num / den`, null where `den` is 0. Column by column: polars turns a division by a scalar
 /// into a multiplication by its reciprocal, which is not exact.
@@ -43,9 +45,9 @@ fn ratio(num: Expr, den: Expr) -> Expr {
 /// Cost, then the ratio columns of spec §3, from the sums (money in millionths).
 fn with_ratios(lf: LazyFrame, discounts_are_cost: bool) -> LazyFrame {
     let float = |c: &str| col(c).cast(DataType::Float64);
-    let mut cost = float("cost_rows_micros") + col("commission_micros");
+    let mut cost = col("cost_rows_micros") + col("commission_micros");
     if discounts_are_cost {
-        cost = cost + float("discounts_micros");
+        cost = cost + col("discounts_micros");
     }
     let per_unit = |c: &str| float(c) * lit(MICROS as f64);
     lf.with_column(cost.alias("cost_micros")).with_columns([
@@ -77,19 +79,14 @@ fn tier(setup: &Setup<'_>) -> Expr {
 /// Fills the sums of silent influencers with 0 and adds tier, commission, cost and ratios;
 /// roster order.
 pub fn influencer_rows(base: LazyFrame, setup: &Setup<'_>) -> LazyFrame {
-    let mut fills: Vec<Expr> = COUNTS.iter().map(|c| col(*c).fill_null(lit(0i64))).collect();
-    for c in ["revenue_micros", "revenue_by_code_micros", "revenue_by_link_micros"] {
-        fills.push(col(c).fill_null(lit(0.0)));
-    }
-    let commission = (col("revenue_micros") * col("commission_pct") / col("hundred")).alias("commission_micros");
-    let rows = base.with_columns(fills).with_columns([commission, tier(setup).alias("tier"), lit(1i64).alias("influencers")]);
+    let fills: Vec<Expr> = COUNTS.iter().map(|c| col(*c).fill_null(lit(0i64))).collect();
+    let rows = base.with_columns(fills).with_columns([tier(setup).alias("tier"), lit(1i64).alias("influencers")]);
     with_ratios(rows, setup.discounts_are_cost).sort(["ord"], SortMultipleOptions::default())
 }
 
 fn sums() -> Vec<Expr> {
     let mut aggs = vec![len().cast(DataType::Int64).alias("influencers"), col("followers").sum().cast(DataType::Int64)];
     aggs.extend(COUNTS.iter().map(|c| col(*c).sum().cast(DataType::Int64)));
-    aggs.extend(FLOATS.iter().map(|c| col(*c).sum()));
     aggs.push(col("engagement_rate").median().alias("median_engagement_rate"));
     aggs
 }

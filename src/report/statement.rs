@@ -53,7 +53,8 @@ pub fn render_statements(
         let Some(to) = &inf.email else { continue };
         let Some(row) = data.current.influencers.iter().find(|r| r.influencer_id == inf.id) else { continue };
         let name = row.display_name().to_string();
-        let commission = (inf.commission_pct != 0.0).then(|| fmt.money(row.revenue * inf.commission_pct / 100.0));
+        let pct = rust_decimal::prelude::ToPrimitive::to_f64(&inf.commission_pct).unwrap_or(0.0);
+        let commission = (!inf.commission_pct.is_zero()).then(|| fmt.money(row.revenue * pct / 100.0));
         let ctx = StatementContext {
             lang: labels.locale.code().to_string(),
             t: labels.map.clone(),
@@ -61,7 +62,7 @@ pub fn render_statements(
             intro: labels.fill("statement_intro", &[("name", &name), ("period", &period_name)]),
             figures: row_view(row, fmt),
             commission,
-            commission_rule: format!("{} % × {}", fmt.number(inf.commission_pct, 1), fmt.money(row.revenue)),
+            commission_rule: format!("{} % × {}", fmt.number(pct, 1), fmt.money(row.revenue)),
             posts: data
                 .current
                 .posts
