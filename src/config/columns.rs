@@ -24,6 +24,7 @@ pub fn parse(mut f: Fields<'_, '_>, p: &mut Problems) -> Option<ColumnMap> {
         cancelled_at: list(&mut f, "cancelled_at"),
         utm_campaign: list(&mut f, "utm_campaign"),
         landing_page: list(&mut f, "landing_page"),
+        negative_totals: false,
     };
     let mut missing = Vec::new();
     for (key, value) in [("order_id", &map.order_id), ("created_at", &map.created_at), ("codes", &map.codes)] {

@@ -82,7 +82,19 @@ pub fn classify(status: u16, headers: &HeaderMap, body: Option<&Value>) -> Verdi
     }
 }
 
+/// An amount the API gives as a string or number; a shop never sends it negative except a
+/// WooCommerce refund line (taken as its absolute value by the caller through [`refund`]).
 fn money(v: Option<&Value>) -> Result<Decimal, String> {
+    let amount = signed(v)?;
+    crate::source::values::non_negative(amount).map_err(|e| format!("{amount} {e}"))
+}
+
+/// `a + b`, or an error naming the sum.
+fn sum(a: Decimal, b: Decimal) -> Result<Decimal, String> {
+    crate::source::values::add(a, b).map_err(|e| format!("the sum {e}"))
+}
+
+fn signed(v: Option<&Value>) -> Result<Decimal, String> {
     match v {
         None | Some(Value::Null) => Ok(Decimal::ZERO),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(Decimal::ZERO),
@@ -143,11 +155,13 @@ pub fn woo_order(o: &Value) -> Result<ApiOrder, String> {
         .map_err(|_| format!("order {id}: date_created_gmt {at:?} is not a date-time"))?;
     let mut subtotal = Decimal::ZERO;
     for item in o.get("line_items").and_then(Value::as_array).into_iter().flatten() {
-        subtotal += money(item.get("total")).map_err(|e| format!("order {id}: line_items.total {e}"))?;
+        let line = money(item.get("total")).map_err(|e| format!("order {id}: line_items.total {e}"))?;
+        subtotal = sum(subtotal, line).map_err(|e| format!("order {id}: line_items.total: {e}"))?;
     }
     let mut refunds = Decimal::ZERO;
     for r in o.get("refunds").and_then(Value::as_array).into_iter().flatten() {
-        refunds += money(r.get("total")).map_err(|e| format!("order {id}: refunds.total {e}"))?.abs();
+        let refund = signed(r.get("total")).map_err(|e| format!("order {id}: refunds.total {e}"))?.abs();
+        refunds = sum(refunds, refund).map_err(|e| format!("order {id}: refunds.total: {e}"))?;
     }
     let status = text(o.get("status")).to_lowercase();
     let number = text(o.get("number"));
@@ -189,7 +203,8 @@ pub fn shopify_order(o: &Value) -> Result<ApiOrder, String> {
             let kind = t.get("kind").and_then(Value::as_str);
             let ok = t.get("status").and_then(Value::as_str);
             if kind == Some("refund") && ok == Some("success") {
-                refunds += money(t.get("amount")).map_err(|e| format!("order {id}: refund amount {e}"))?;
+                let amount = money(t.get("amount")).map_err(|e| format!("order {id}: refund amount {e}"))?;
+                refunds = sum(refunds, amount).map_err(|e| format!("order {id}: refund amount: {e}"))?;
             }
         }
     }
@@ -277,7 +292,7 @@ pub async fn pull_orders(
                 for o in orders {
                     out.push(shopify_order(o).map_err(bad)?);
                 }
-                next = next_link(&headers);
+                next = next_link(&headers).map(|n| super::http::same_origin(n, base, "Shopify")).transpose()?;
             }
         }
     }

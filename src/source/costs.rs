@@ -45,6 +45,10 @@ pub fn read(
         rows.push(df.height());
         for i in 0..df.height() {
             let id = ids.get(i).unwrap_or("").trim();
+            if id.is_empty() {
+                rejects.handle(cell_error(file, i, &id_col, "", super::ValueError("is empty")))?;
+                continue;
+            }
             if !known.contains(id) {
                 // Read but not counted: usually a roster omission, so it is listed, not fatal.
                 unassigned.push(

@@ -6,7 +6,7 @@
 
 use super::csv_file::{CsvText, text_column};
 use super::orders::{Currency, OrderRecord, OrderSink};
-use super::values::{ValueError, parse_decimal, parse_stamp};
+use super::values::{ValueError, add, fits, non_negative, parse_decimal, parse_stamp};
 use super::{Rejects, SourceError, cell_error};
 use chrono_tz::Tz;
 use polars::prelude::*;
@@ -33,6 +33,9 @@ pub struct ColumnMap {
     pub utm_campaign: Vec<String>,
     /// The order's landing URL or path; default: [`LANDING_PAGE`].
     pub landing_page: Vec<String>,
+    /// The export writes refunds as negative totals (WooCommerce Analytics' `Net Sales`), so a
+    /// negative total is data, not an error.
+    pub negative_totals: bool,
 }
 
 /// Headers that hold an order's UTM campaign when the map names none: WooCommerce's order
@@ -85,6 +88,7 @@ impl ColumnMap {
             subtotal: names(&["Net Sales", "N. Revenue"]),
             total: names(&["Net Sales", "N. Revenue"]),
             status: names(&["Status"]),
+            negative_totals: true,
             ..Self::default()
         }
     }
@@ -220,6 +224,7 @@ fn read_file(
     sink: &mut OrderSink,
 ) -> Result<usize, SourceError> {
     let r = resolve(file, map)?;
+    let negative_totals = map.negative_totals;
     let mut wanted: Vec<&str> = vec![&r.order_id, &r.created_at];
     for c in [&r.name, &r.codes, &r.subtotal, &r.total, &r.discounts, &r.refunds, &r.currency, &r.status, &r.cancelled_at] {
         wanted.extend(c.as_deref());
@@ -274,22 +279,31 @@ fn read_file(
             }
         };
         // Every amount of the row, or the first cell that is not a number.
-        let amount = |column: &str, cells: Option<&StringChunked>| -> Result<Option<Decimal>, SourceError> {
+        // `signed`: WooCommerce writes refunds and discounts negative; totals never are.
+        let amount = |column: &str, cells: Option<&StringChunked>, signed: bool| -> Result<Option<Decimal>, SourceError> {
             let raw = cell(cells, i);
             if raw.is_empty() {
                 return Ok(None);
             }
-            parse_decimal(raw, file.decimal).map(Some).map_err(|reason| cell_error(file, i, column, raw, reason))
+            let parsed = parse_decimal(raw, file.decimal)
+                .and_then(|d| match signed {
+                    true => Ok(d.abs()),
+                    false if negative_totals => Ok(d),
+                    false => non_negative(d),
+                })
+                .and_then(fits);
+            parsed.map(Some).map_err(|reason| cell_error(file, i, column, raw, reason))
         };
         let named = |c: &Option<String>| c.clone().unwrap_or_default();
         let parsed = (|| -> Result<_, SourceError> {
-            let total = amount(&named(&r.total), totals)?;
-            let subtotal = amount(&named(&r.subtotal), subtotals)?;
-            let discount = amount(&named(&r.discounts), discounts)?.unwrap_or_default();
-            let refund = amount(&named(&r.refunds), refunds)?.unwrap_or_default();
+            let total = amount(&named(&r.total), totals, false)?;
+            let subtotal = amount(&named(&r.subtotal), subtotals, false)?;
+            let discount = amount(&named(&r.discounts), discounts, true)?.unwrap_or_default();
+            let refund = amount(&named(&r.refunds), refunds, true)?.unwrap_or_default();
             let mut deducted = Decimal::ZERO;
             for (name, cells) in &deducts {
-                deducted += amount(name, Some(cells))?.unwrap_or_default();
+                let part = amount(name, Some(cells), true)?.unwrap_or_default();
+                deducted = add(deducted, part).map_err(|reason| cell_error(file, i, name, cell(Some(cells), i), reason))?;
             }
             Ok((total, subtotal, discount, refund, deducted))
         })();
@@ -302,7 +316,7 @@ fn read_file(
         };
         let (total, subtotal) = match (total, subtotal) {
             (Some(t), Some(s)) => (t, s),
-            (Some(t), None) => (t, t - deducted),
+            (Some(t), None) => (t, (t - deducted).max(Decimal::ZERO)),
             (None, Some(s)) => (s, s),
             (None, None) => {
                 let column = r.total.as_deref().or(r.subtotal.as_deref()).unwrap_or("total");

@@ -3,7 +3,7 @@
 //! order's currency and converted here into millionths of the report currency.
 
 use super::links::OrderLink;
-use super::values::{Stamp, ValueError, parse_stamp, to_micros};
+use super::values::{Stamp, ValueError, convert, parse_stamp, to_micros};
 use chrono_tz::Tz;
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -104,7 +104,7 @@ impl OrderSink {
         let amounts = [order.subtotal, order.total, order.discounts, order.refunds];
         let mut micros = [0i64; 4];
         for (m, amount) in amounts.into_iter().enumerate() {
-            micros[m] = to_micros(amount * rate.unwrap_or(Decimal::ZERO))?;
+            micros[m] = to_micros(convert(amount, rate.unwrap_or(Decimal::ZERO))?)?;
         }
         self.keys.push(order.key);
         self.names.push(order.name);

@@ -51,7 +51,7 @@ pub struct Influencer {
     pub paths: Vec<String>,
     /// Manual tier (lower-case), overriding the follower count.
     pub tier: Option<String>,
-    pub commission_pct: f64,
+    pub commission_pct: rust_decimal::Decimal,
     pub campaign: Option<String>,
     /// Where their statement goes, when statements are sent.
     pub email: Option<String>,
@@ -144,9 +144,9 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
             continue;
         }
         let commission_pct = match cell(commissions, i) {
-            "" => 0.0,
-            raw => match parse_decimal(raw.trim_end_matches('%'), file.decimal) {
-                Ok(d) => d.to_string().parse::<f64>().unwrap_or(0.0),
+            "" => rust_decimal::Decimal::ZERO,
+            raw => match parse_decimal(raw.trim_end_matches('%'), file.decimal).and_then(super::values::percent) {
+                Ok(d) => d,
                 Err(reason) => {
                     rejects.handle(cell_error(&file, i, commission_col.as_deref().unwrap_or(""), raw, reason))?;
                     continue;

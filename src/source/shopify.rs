@@ -4,7 +4,7 @@
 
 use super::csv_file::{CsvText, text_column};
 use super::orders::{Currency, OrderRecord, OrderSink};
-use super::values::{ValueError, parse_decimal, parse_stamp};
+use super::values::{ValueError, fits, non_negative, parse_decimal, parse_stamp};
 use super::{Rejects, SourceError, cell_error};
 use chrono_tz::Tz;
 use polars::prelude::*;
@@ -112,7 +112,7 @@ fn read_file(
             if raw.is_empty() && !MONEY[m].2 {
                 continue; // no discount or refund column value: nothing was discounted or refunded
             }
-            match parse_decimal(raw, file.decimal) {
+            match parse_decimal(raw, file.decimal).and_then(non_negative).and_then(fits) {
                 Ok(d) => amounts[m] = d,
                 Err(reason) => {
                     let column = money_cols[m].as_deref().unwrap_or(MONEY[m].0);

@@ -35,7 +35,8 @@ pub fn parse_decimal(raw: &str, style: DecimalStyle) -> Result<Decimal, ValueErr
         return Err(ValueError("is not a number"));
     }
     let normal = normalise_separators(digits, style)?;
-    Decimal::from_str(&format!("{sign}{normal}")).map_err(|_| ValueError("is not a number"))
+    // Only digits and one point are left: a number rust_decimal cannot hold is too large.
+    Decimal::from_str(&format!("{sign}{normal}")).map_err(|_| ValueError("is too large"))
 }
 
 /// Rewrites `1.234,50` / `1,234.50` / `1234,5` into `1234.50`-style text.
@@ -99,11 +100,43 @@ fn normalise_separators(digits: &str, style: DecimalStyle) -> Result<String, Val
 /// covers every shop currency; a converted amount with more is rounded half to even).
 pub const MICROS: i64 = 1_000_000;
 
-/// An exact amount in millionths.
+/// An exact amount in millionths (checked: an amount beyond ±9.2 × 10¹² units is an error).
 pub fn to_micros(amount: Decimal) -> Result<i64, ValueError> {
-    let scaled = (amount * Decimal::from(MICROS)).round_dp(0);
+    let scaled = amount.checked_mul(Decimal::from(MICROS)).ok_or(ValueError("is too large"))?.round_dp(0);
     i64::try_from(scaled).map_err(|_| ValueError("is too large"))
 }
+
+/// `amount` when it fits the millionths money is kept in (±9.2 × 10¹² units).
+pub fn fits(amount: Decimal) -> Result<Decimal, ValueError> {
+    to_micros(amount).map(|_| amount)
+}
+
+/// `amount` × `rate`, checked.
+pub fn convert(amount: Decimal, rate: Decimal) -> Result<Decimal, ValueError> {
+    amount.checked_mul(rate).ok_or(ValueError("is too large"))
+}
+
+/// `a` + `b` (or − when `sign` is negative), checked.
+pub fn add(a: Decimal, b: Decimal) -> Result<Decimal, ValueError> {
+    a.checked_add(b).ok_or(ValueError("is too large"))
+}
+
+/// Money a shop never writes negative (subtotal, total, refunded amount, a Shopify discount).
+pub fn non_negative(amount: Decimal) -> Result<Decimal, ValueError> {
+    if amount.is_sign_negative() && !amount.is_zero() { Err(ValueError("is negative")) } else { Ok(amount) }
+}
+
+/// A percentage such as `commission_pct`: 0 to 100 inclusive.
+pub fn percent(value: Decimal) -> Result<Decimal, ValueError> {
+    if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED { Err(ValueError("is outside 0–100")) } else { Ok(value) }
+}
+
+/// Counts (followers, likes, views, …) are below ten billion: nothing real is larger, and a
+/// larger one is a shifted or corrupted cell.
+pub const MAX_COUNT: i64 = 10_000_000_000;
+
+/// Timestamps carry offsets within ±14:00 (the extremes real zones use).
+pub const MAX_OFFSET_SECONDS: i32 = 14 * 3600;
 
 /// Parses a whole, non-negative count such as likes or followers (`1.234` in a European file).
 pub fn parse_count(raw: &str, style: DecimalStyle) -> Result<i64, ValueError> {
@@ -114,7 +147,10 @@ pub fn parse_count(raw: &str, style: DecimalStyle) -> Result<i64, ValueError> {
     if value.fract() != Decimal::ZERO {
         return Err(ValueError("is not a whole number"));
     }
-    i64::try_from(value.trunc()).map_err(|_| ValueError("is too large"))
+    match i64::try_from(value.trunc()) {
+        Ok(n) if n < MAX_COUNT => Ok(n),
+        _ => Err(ValueError("is 10 billion or more")),
+    }
 }
 
 /// Parses a calendar date: ISO `YYYY-MM-DD`, or day-first `DD-MM-YYYY`, `DD.MM.YYYY`,
@@ -156,21 +192,50 @@ impl Stamp {
 
 /// Parses RFC 3339 (`2026-11-03T10:00:00Z`, `+01:00`), Shopify's `2026-11-03 10:00:00 +0100`,
 /// Instagram's `2026-11-03T10:00:00+0000`, a naive date-time, or a bare date.
+/// A day-first date with a time is read like its ISO form. A time with an offset outside
+/// ±14:00 (`+25:00`), or a date followed by anything that is not a time, is an error, never a
+/// bare date.
 pub fn parse_stamp(raw: &str) -> Result<Stamp, ValueError> {
+    const NOT_A_STAMP: ValueError = ValueError("is not a timestamp (expected RFC 3339 or YYYY-MM-DD HH:MM:SS +HHMM)");
     let s = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(Stamp::Instant(t));
+    let split = s.find([' ', 'T']).unwrap_or(s.len());
+    let date = parse_date(&s[..split]).map_err(|_| NOT_A_STAMP)?;
+    let rest = &s[split..];
+    if rest.trim().is_empty() {
+        return Ok(Stamp::Day(date));
     }
+    let iso = format!("{}{rest}", date.format("%Y-%m-%d"));
     const WITH_OFFSET: [&str; 4] =
-        ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z"];
-    if let Some(t) = WITH_OFFSET.iter().find_map(|f| DateTime::parse_from_str(s, f).ok()) {
-        return Ok(Stamp::Instant(t));
+        ["%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M %z"];
+    let instant = DateTime::parse_from_rfc3339(&iso)
+        .ok()
+        .or_else(|| WITH_OFFSET.iter().find_map(|f| DateTime::parse_from_str(&iso, f).ok()));
+    if let Some(t) = instant {
+        return check_offset(t).map(Stamp::Instant);
     }
-    const NAIVE: [&str; 4] = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
-    if let Some(t) = NAIVE.iter().find_map(|f| NaiveDateTime::parse_from_str(s, f).ok()) {
+    const NAIVE: [&str; 4] = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
+    if let Some(t) = NAIVE.iter().find_map(|f| NaiveDateTime::parse_from_str(&iso, f).ok()) {
         return Ok(Stamp::Local(t));
     }
-    parse_date(s).map(Stamp::Day).map_err(|_| ValueError("is not a timestamp (expected RFC 3339 or YYYY-MM-DD HH:MM:SS +HHMM)"))
+    if has_offset_suffix(&iso) { Err(ValueError("has a UTC offset outside ±14:00")) } else { Err(NOT_A_STAMP) }
+}
+
+/// An instant whose offset is within ±14:00.
+pub fn check_offset(t: DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, ValueError> {
+    if t.offset().local_minus_utc().abs() > MAX_OFFSET_SECONDS {
+        Err(ValueError("has a UTC offset outside ±14:00"))
+    } else {
+        Ok(t)
+    }
+}
+
+/// Whether `s` ends in a time with a `±HH:MM` / `±HHMM` offset that chrono refused (hours 24
+/// and more).
+fn has_offset_suffix(s: &str) -> bool {
+    let Some(pos) = s.rfind(['+', '-']) else { return false };
+    let (head, tail) = (&s[..pos], &s[pos + 1..]);
+    let digits: String = tail.chars().filter(|c| *c != ':').collect();
+    head.contains(':') && digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -216,6 +281,55 @@ mod tests {
         assert_eq!(parse_count("12", DecimalStyle::Point), Ok(12));
         assert!(parse_count("12.5", DecimalStyle::Point).is_err());
         assert!(parse_count("-3", DecimalStyle::Point).is_err());
+        assert_eq!(parse_count("9999999999", DecimalStyle::Point), Ok(9_999_999_999));
+        assert_eq!(parse_count("10000000000", DecimalStyle::Point), Err(ValueError("is 10 billion or more")));
+        assert_eq!(parse_count("123456789012345678901234567", DecimalStyle::Point), Err(ValueError("is 10 billion or more")));
+    }
+
+    #[test]
+    fn amounts_of_any_length_never_panic() {
+        let huge = parse_decimal("123456789012345678901234", DecimalStyle::Point).unwrap();
+        assert_eq!(to_micros(huge), Err(ValueError("is too large")));
+        assert_eq!(convert(huge, huge), Err(ValueError("is too large")));
+        assert_eq!(add(Decimal::MAX, Decimal::ONE), Err(ValueError("is too large")));
+        assert_eq!(to_micros(dec("9300000000000")), Err(ValueError("is too large")));
+        assert_eq!(to_micros(dec("11271.29")), Ok(11_271_290_000));
+        for raw in ["1234567890123456789012345678901234567890", "9".repeat(80).as_str(), "0.1234567890123456789012345678901"] {
+            let read = parse_decimal(raw, DecimalStyle::Point).and_then(fits);
+            assert!(read.is_ok() || read == Err(ValueError("is too large")), "{raw}: {read:?}");
+        }
+        assert_eq!(parse_decimal(&"9".repeat(40), DecimalStyle::Point), Err(ValueError("is too large")));
+    }
+
+    #[test]
+    fn ranges_of_money_and_percentages() {
+        assert_eq!(non_negative(dec("-0.01")), Err(ValueError("is negative")));
+        assert_eq!(non_negative(dec("-0")), Ok(dec("-0")));
+        assert_eq!(non_negative(dec("0.01")), Ok(dec("0.01")));
+        assert_eq!(percent(dec("100")), Ok(dec("100")));
+        assert_eq!(percent(dec("0")), Ok(dec("0")));
+        assert_eq!(percent(dec("12.5")), Ok(dec("12.5")));
+        assert_eq!(percent(dec("100.01")), Err(ValueError("is outside 0–100")));
+        assert_eq!(percent(dec("-1")), Err(ValueError("is outside 0–100")));
+    }
+
+    #[test]
+    fn offsets_beyond_fourteen_hours_are_errors_not_dates() {
+        let outside = Err(ValueError("has a UTC offset outside ±14:00"));
+        assert_eq!(parse_stamp("2026-11-03T10:00:00+25:00"), outside);
+        assert_eq!(parse_stamp("2026-11-03 10:00:00 +2500"), outside);
+        assert_eq!(parse_stamp("2026-11-03T10:00:00+14:30"), outside);
+        assert_eq!(parse_stamp("2026-11-03T10:00:00-15:00"), outside);
+        assert!(matches!(parse_stamp("2026-11-03T10:00:00+14:00"), Ok(Stamp::Instant(_))));
+        assert!(matches!(parse_stamp("2026-11-03 10:00:00 -1200"), Ok(Stamp::Instant(_))));
+        assert!(parse_stamp("2026-11-03 10:00:00 garbage").is_err());
+        assert!(parse_stamp("2026-11-03 99:00").is_err());
+        assert_eq!(parse_stamp("2026-11-03"), Ok(Stamp::Day(NaiveDate::from_ymd_opt(2026, 11, 3).unwrap())));
+        assert_eq!(parse_stamp("03.11.2026"), Ok(Stamp::Day(NaiveDate::from_ymd_opt(2026, 11, 3).unwrap())));
+        assert_eq!(parse_stamp("03.11.2026 10:00"), parse_stamp("2026-11-03 10:00"));
+        assert_eq!(parse_stamp("03-11-2026 10:00:00 +0100"), parse_stamp("2026-11-03T10:00:00+01:00"));
+        assert!(matches!(parse_stamp("2026-11-03T10:00:00.25"), Ok(Stamp::Local(_))));
+        assert!(matches!(parse_stamp("2026-11-03 10:00:00.25 +0100"), Ok(Stamp::Instant(_))));
     }
 
     #[test]
