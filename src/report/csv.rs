@@ -53,6 +53,14 @@ pub fn float(v: Option<f64>) -> String {
     }
 }
 
+/// A text cell as spreadsheets will not run it (spec §4): one beginning with `=`, `+`, `-`,
+/// `@`, TAB or CR gets a leading `'`. Only for text: numbers are written as they are.
+/// Bidirectional controls are removed as in the rendered reports.
+pub fn text(cell: &str) -> String {
+    let cell = super::render::strip_bidi(cell);
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+}
+
 fn quote(field: &str) -> String {
     if field.contains([',', '"', '\n', '\r']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field.to_string() }
 }
@@ -96,7 +104,7 @@ fn line(fields: impl IntoIterator<Item = String>) -> String {
 pub fn influencers_csv(rows: &[FigureRow]) -> String {
     let mut out = line(INFLUENCER_COLUMNS.iter().chain(&ATTRIBUTION_COLUMNS).map(|c| c.to_string()));
     for r in rows {
-        let fields = [r.influencer_id.clone(), r.name.clone(), r.tier.clone()].into_iter().chain(figures(r));
+        let fields = [text(&r.influencer_id), text(&r.name), text(&r.tier)].into_iter().chain(figures(r));
         out.push_str(&line(fields.chain(attribution(r))));
     }
     out
@@ -110,7 +118,7 @@ pub fn tiers_csv(tiers: &[FigureRow], total: &FigureRow) -> String {
     let mut out = line(header.map(str::to_string));
     for r in tiers.iter().chain([total]) {
         let fields =
-            [r.tier.clone(), r.influencers.to_string()].into_iter().chain(figures(r)).chain([float(r.median_engagement_rate)]);
+            [text(&r.tier), r.influencers.to_string()].into_iter().chain(figures(r)).chain([float(r.median_engagement_rate)]);
         let fields = fields.chain(attribution(r));
         out.push_str(&line(fields));
     }
@@ -128,6 +136,29 @@ mod tests {
         }
         assert_eq!(float(None), "");
         assert_eq!(float(Some(300.0)), "300");
+    }
+
+    #[test]
+    fn formula_text_gets_a_quote_and_numbers_do_not() {
+        for bad in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(text(bad), format!("'{bad}"));
+        }
+        assert_eq!(text("Mie"), "Mie");
+        assert_eq!(text("a=b"), "a=b");
+        let row = FigureRow {
+            influencer_id: "=1+1".into(),
+            name: "@evil".into(),
+            tier: "-vip".into(),
+            roi_pct: Some(-100.0),
+            cost: 5.0,
+            ..Default::default()
+        };
+        let csv = influencers_csv(std::slice::from_ref(&row));
+        let line = csv.lines().nth(1).unwrap();
+        assert!(line.starts_with("'=1+1,'@evil,'-vip,"), "{line}");
+        assert!(line.contains(",-100,"), "{line}");
+        let tiers = tiers_csv(std::slice::from_ref(&row), &row);
+        assert!(tiers.lines().nth(1).unwrap().starts_with("'-vip,"));
     }
 
     #[test]

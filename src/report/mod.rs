@@ -38,7 +38,7 @@ pub struct RunData<'a> {
     pub campaigns: Vec<String>,
     /// When the order exports were written (their modification times), for "refunds as of".
     pub orders_as_of: String,
-    /// Total rows of the last periods of equal length, oldest first, this one last.
+    /// Total rows of the last periods (each the previous of the next), oldest first, this one last.
     pub trend: Vec<(Period, crate::metrics::FigureRow)>,
     /// The campaign so far: from its start to this period's last day.
     pub campaign: Option<(Period, crate::metrics::FigureRow)>,

@@ -58,11 +58,12 @@ pub enum RenderError {
     Css(#[source] css_inline::InlineError),
 }
 
-/// Escapes what Markdown would read as syntax in table cells and text.
+/// Escapes what Markdown would read as syntax in table cells and text (links, images, code,
+/// emphasis, strike-through, HTML and entities such as `&#x202E;`).
 fn escape_markdown(text: &str, _: Kwargs, _: &State) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '|' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '`') {
+        if matches!(c, '\\' | '|' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '`' | '!' | '~' | '&') {
             out.push('\\');
         }
         if c == '\n' || c == '\r' {
@@ -93,7 +94,20 @@ pub fn templates(overrides: Option<&Path>) -> Result<Tera, RenderError> {
 /// Renders one template with `ctx`.
 pub fn render_one(tera: &Tera, name: &str, ctx: &impl serde::Serialize) -> Result<String, RenderError> {
     let context = Context::from_serialize(ctx).map_err(RenderError::Context)?;
-    tera.render(name, &context).map_err(|source| RenderError::Render { name: name.to_string(), source })
+    let text = tera.render(name, &context).map_err(|source| RenderError::Render { name: name.to_string(), source })?;
+    Ok(strip_bidi(&text))
+}
+
+/// Whether `c` is a bidirectional control (embeddings, overrides, isolates, marks) that could
+/// make text read differently from what it is (a name shown reversed).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `text` without bidirectional controls: every rendered body (HTML, Markdown, text) passes
+/// through here, whatever the template.
+pub fn strip_bidi(text: &str) -> String {
+    if text.chars().any(is_bidi_control) { text.chars().filter(|c| !is_bidi_control(*c)).collect() } else { text.to_string() }
 }
 
 /// Moves the `<style>` rules onto the elements (email clients drop `<style>`), keeping the
