@@ -70,7 +70,10 @@ fn open_ledger(config: &Config) -> Result<Ledger, Failure> {
 pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let config = load_config(&args.config.config)?;
     let report = config.report(args.config.report.as_deref()).map_err(|e| Failure::Usage(e.into()))?;
-    let period = resolve_period(args, report, chrono::Utc::now())?;
+    let now = crate::faults::now();
+    let period = resolve_period(args, report, now)?;
+    let today = now.with_timezone(&report.timezone).date_naive();
+    let in_progress = check_started(&period, today, report)?;
     if let (true, Some(dir)) = (args.no_email, &args.out) {
         // Nothing shared is touched: no lock, no ledger; parallel runs are fine.
         return produce(&config, None, report, period, dir, None).map(|(outcome, _)| outcome).map_err(Failure::Run);
@@ -78,8 +81,35 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let _lock = lock_report(&config, &report.name)?;
     let ledger = open_ledger(&config)?;
     let dir = args.out.clone().unwrap_or_else(|| report.out_dir.join(period.label()));
-    let email = (!args.no_email).then_some(args.force);
+    let mut email = (!args.no_email).then_some(args.force);
+    if in_progress && email == Some(false) {
+        tracing::warn!(period = %period.label(), "not emailed: the period has not ended (use --force to email it anyway)");
+        email = None;
+    }
     run_period(&config, &ledger, report, period, &dir, email).map_err(Failure::Run)
+}
+
+/// A period that starts after `today` (in the report's zone) is a usage error; one that has
+/// started but not ended runs with a warning. Returns whether it is still in progress.
+fn check_started(period: &Period, today: NaiveDate, report: &ReportConfig) -> Result<bool, Failure> {
+    if period.from > today {
+        return Err(Failure::Usage(anyhow!(
+            "period {} ({} to {}) has not started: today is {today} in {}",
+            period.label(),
+            period.from,
+            period.to,
+            report.timezone
+        )));
+    }
+    let in_progress = period.to >= today;
+    if in_progress {
+        tracing::warn!(
+            period = %period.label(),
+            %today,
+            "the period is still in progress (it ends {}): its figures are partial", period.to
+        );
+    }
+    Ok(in_progress)
 }
 
 /// One period: computed, written into `dir`, emailed when `email` is `Some(force)`, recorded in
@@ -118,6 +148,8 @@ fn produce(
     dir: &Path,
     email: Option<bool>,
 ) -> anyhow::Result<(RunOutcome, String)> {
+    // URL inputs are downloaded into a private folder that goes when the run ends.
+    let _downloads = source::remote::DownloadScope::begin();
     if ledger.is_some() {
         super::pull::pull_for_period(config, report, &period)?;
     }
@@ -150,8 +182,14 @@ fn produce(
 /// the period is pinned to the pull time it was read as of, so reruns read the same data.
 fn keep(config: &Config, data: &RunData<'_>) -> anyhow::Result<()> {
     let store = super::pull::store(config, data.report);
-    for file in &data.inputs {
-        store.keep_file(&config.base.join(&file.path), &file.sha256).context("keeping a copy of an input file")?;
+    if config.keep_inputs_days > 0 {
+        for file in &data.inputs {
+            store.keep_file(&config.base.join(&file.path), &file.sha256).context("keeping a copy of an input file")?;
+        }
+    }
+    let pruned = store.prune_files(config.keep_inputs_days, std::time::SystemTime::now()).context("pruning input copies")?;
+    if pruned > 0 {
+        tracing::info!(pruned, days = config.keep_inputs_days, "input copies past their retention deleted");
     }
     if let Some(api) = &data.api {
         store.pin(&data.period, api.as_of).context("pinning the period's snapshot")?;

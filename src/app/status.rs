@@ -1,5 +1,5 @@
 //! `status` (recent runs and deliveries from the ledger, uncertain deliveries first) and
-//! `check` (config, inputs and the SMTP connection; sends nothing).
+//! `check` (config, templates, inputs and the SMTP connection answering NOOP; sends nothing).
 
 use super::{Failure, load_config};
 use crate::cli::{CheckArgs, StatusArgs};
@@ -53,14 +53,26 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         Some(name) => vec![config.report(Some(name)).map_err(|e| Failure::Usage(e.into()))?],
         None => config.reports.iter().collect(),
     };
+    let _downloads = source::remote::DownloadScope::begin();
     for report in reports {
+        crate::report::render::templates(report.templates.as_deref())
+            .with_context(|| format!("report `{}`: compiling its templates", report.name))
+            .map_err(Failure::Usage)?;
         let inputs = source::inputs::load(report, &config.base, None)
             .with_context(|| format!("report `{}`", report.name))
             .map_err(Failure::Run)?;
         let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
         let connection = match deliver::transport::test_connection(&config.email) {
             Ok(Some(true)) => "SMTP server answered",
-            Ok(Some(false)) => "SMTP server did not accept the connection",
+            Ok(Some(false)) => {
+                let server = match &config.email {
+                    crate::config::EmailTransport::Smtp { host, port, .. } => format!("{host}:{port}"),
+                    crate::config::EmailTransport::File { .. } => String::new(),
+                };
+                return Err(Failure::Run(anyhow::anyhow!(
+                    "the SMTP server `{server}` accepted the connection but did not answer NOOP; nothing would be sent"
+                )));
+            }
             Ok(None) => "file outbox",
             Err(e) => return Err(Failure::Run(anyhow::Error::from(e).context("trying the SMTP server"))),
         };

@@ -51,6 +51,40 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+thread_local! {
+    /// Keys asked for while [`record_keys`] runs on this thread, as `table.path.key`.
+    static ASKED: std::cell::RefCell<Option<BTreeSet<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns, with its result, every key the config reader asked for meanwhile
+/// (present or not), as dotted paths without array indices (`report.inputs.roster`): the
+/// complete list of keys for the tables that were present. A test holds config/example.toml
+/// against it.
+pub fn record_keys<T>(f: impl FnOnce() -> T) -> (T, BTreeSet<String>) {
+    ASKED.with(|a| *a.borrow_mut() = Some(BTreeSet::new()));
+    let out = f();
+    let keys = ASKED.with(|a| a.borrow_mut().take()).unwrap_or_default();
+    (out, keys)
+}
+
+fn note(path: &str, key: &str) {
+    ASKED.with(|a| {
+        if let Some(set) = a.borrow_mut().as_mut() {
+            let mut table = String::with_capacity(path.len());
+            let mut depth = 0;
+            for c in path.chars() {
+                match c {
+                    '[' => depth += 1,
+                    ']' => depth -= 1,
+                    _ if depth == 0 => table.push(c),
+                    _ => {}
+                }
+            }
+            set.insert(if table.is_empty() { key.to_string() } else { format!("{table}.{key}") });
+        }
+    });
+}
+
 /// A table being read; `path` names it in messages (`report "acme".inputs`).
 pub struct Fields<'a, 'i> {
     table: &'a DeTable<'i>,
@@ -69,11 +103,13 @@ impl<'a, 'i> Fields<'a, 'i> {
     }
 
     pub fn get(&mut self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+        note(&self.path, key);
         self.used.insert(key.to_string());
         self.table.get(key)
     }
 
     pub fn has(&self, key: &str) -> bool {
+        note(&self.path, key);
         self.table.get(key).is_some()
     }
 

@@ -7,6 +7,9 @@ use std::path::Path;
 use std::str::FromStr;
 use toml::de::DeTable;
 
+/// How long input copies are kept unless `keep_inputs_days` says otherwise.
+pub const DEFAULT_KEEP_INPUTS_DAYS: u32 = 90;
+
 /// Reads and validates the config file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
@@ -44,6 +47,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
     let state_dir = base.join(root.string("state_dir", &mut p).map(Spanned::into_inner).unwrap_or_else(|| "state".into()));
+    let keep_inputs_days = match root.integer("keep_inputs_days", &mut p) {
+        None => DEFAULT_KEEP_INPUTS_DAYS,
+        Some(n) => u32::try_from(*n.get_ref()).ok().filter(|d| *d <= 3650).unwrap_or_else(|| {
+            p.at(n.span(), "`keep_inputs_days` must be 0 (keep no copies) to 3650");
+            DEFAULT_KEEP_INPUTS_DAYS
+        }),
+    };
     let mut owner = None;
     let email = match root.table("email", &mut p) {
         Some(mut t) => {
@@ -60,7 +70,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     root.finish(&mut p);
     match (p.is_empty(), email) {
-        (true, Some(email)) => Ok(Config { path: path.to_path_buf(), state_dir, base, reports, email, owner }),
+        (true, Some(email)) => Ok(Config { path: path.to_path_buf(), state_dir, base, reports, email, owner, keep_inputs_days }),
         _ => Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.into_list() }),
     }
 }
@@ -182,7 +192,8 @@ use toml::Spanned;
 fn tier_scheme(f: &mut Fields<'_, '_>, p: &mut Problems) -> Option<TierScheme> {
     let custom = f.tables("tiers", p);
     if !custom.is_empty() {
-        let mut tiers = Vec::new();
+        let mut tiers: Vec<Tier> = Vec::new();
+        let mut seen: Vec<(String, i64, String)> = Vec::new();
         for (i, (span, t)) in custom.into_iter().enumerate() {
             let mut tf = Fields::new(t, span, format!("{}.tiers[{i}]", f.path));
             let name = tf.required("name", p).map(|n| n.into_inner().trim().to_lowercase());
@@ -190,10 +201,26 @@ fn tier_scheme(f: &mut Fields<'_, '_>, p: &mut Problems) -> Option<TierScheme> {
             if !tf.has("min_followers") {
                 p.at(tf.span.clone(), format!("`{}.min_followers` is missing", tf.path));
             }
-            tf.finish(p);
             if let (Some(name), Some(min)) = (name, min) {
-                tiers.push(Tier { name, min_followers: min.into_inner() });
+                let at = min.span();
+                let min = min.into_inner();
+                if name.is_empty() {
+                    p.at(tf.span.clone(), format!("`{}.name` is empty", tf.path));
+                } else if min < 0 {
+                    p.at(at, format!("`{}.min_followers` is negative ({min})", tf.path));
+                } else if let Some((other, _, path)) = seen.iter().find(|(n, _, _)| *n == name) {
+                    p.at(tf.span.clone(), format!("tier name {other:?} is used twice: `{path}` and `{}`", tf.path));
+                } else if let Some((other, _, path)) = seen.iter().find(|(_, m, _)| *m == min) {
+                    p.at(
+                        at,
+                        format!("tiers {other:?} (`{path}`) and {name:?} (`{}`) have the same `min_followers` {min}", tf.path),
+                    );
+                } else {
+                    seen.push((name.clone(), min, tf.path.clone()));
+                    tiers.push(Tier { name, min_followers: min });
+                }
             }
+            tf.finish(p);
         }
         if f.has("tier_scheme") {
             let v = f.get("tier_scheme");
@@ -342,6 +369,12 @@ pub(super) fn env_ref(f: &mut Fields<'_, '_>, key: &str, p: &mut Problems) -> Op
     parsed
 }
 
+/// `localhost` or a loopback address (`127.0.0.0/8`, `::1`).
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<EmailTransport> {
     let kind = f.string("transport", p).map(Spanned::into_inner).unwrap_or_else(|| "file".into());
     let out = match kind.as_str() {
@@ -375,6 +408,18 @@ fn transport(mut f: Fields<'_, '_>, base: &Path, p: &mut Problems) -> Option<Ema
             let username = env_ref(&mut f, "username", p);
             let password = env_ref(&mut f, "password", p);
             let ca_file = f.string("ca_file", p).map(|c| base.join(c.get_ref()));
+            if let (Some(Security::None), Some(_), Some(h)) = (security, &password, &host)
+                && !is_loopback(h)
+            {
+                let at = f.get("password").map_or(f.span.clone(), |v| v.span());
+                p.at(
+                    at,
+                    format!(
+                        "`email.password` with `security = \"none\"` would cross the network to {h:?} in clear text; use \
+                         starttls or tls (plain SMTP with a password is allowed only to a loopback host)"
+                    ),
+                );
+            }
             Some(EmailTransport::Smtp { host: host?, port: port?, security: security?, username, password, ca_file })
         }
         other => {

@@ -15,6 +15,7 @@ use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use fields::record_keys;
 pub use load::{load, parse};
 
 #[derive(Debug, Clone)]
@@ -28,6 +29,9 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// Who is told, in a short email, when a report could not be delivered.
     pub owner: Option<String>,
+    /// Days a copy of an input file (customers' personal data) is kept in the state folder
+    /// after the last run that read it (`keep_inputs_days`, default 90; 0 keeps none).
+    pub keep_inputs_days: u32,
 }
 
 impl Config {

@@ -26,3 +26,13 @@ class Flaky(Mailbox):
         if len(args) != 3:
             parser.error("Flaky takes MAILDIR FAILURES CODE")
         return cls(*args)
+
+
+class NoNoop(Mailbox):
+    """Accepts connections but refuses NOOP (a half-broken relay): `tierwise check` must fail.
+
+        python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c flaky_smtp.NoNoop MAILDIR
+    """
+
+    async def handle_NOOP(self, server, session, envelope, arg):
+        return "554 5.3.0 NOOP refused"

@@ -58,6 +58,11 @@ impl SmtpServer {
         Self::with_handler(&["flaky_smtp.Flaky"], &[failures.to_string(), code.to_string()])
     }
 
+    /// A server that accepts connections but refuses NOOP (tests/it/support/flaky_smtp.py).
+    pub fn refusing_noop() -> Self {
+        Self::with_handler(&["flaky_smtp.NoNoop"], &[])
+    }
+
     /// A server that speaks TLS with `cert`/`key`: STARTTLS required (`implicit` false) or TLS
     /// from the first byte (`implicit` true).
     pub fn tls(cert: &Path, key: &Path, implicit: bool) -> Self {
