@@ -16,6 +16,7 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 const STAMP: &str = "%Y%m%dT%H%M%S%.6fZ";
 const METRICS: [&str; 7] = crate::source::social::METRICS;
@@ -303,15 +304,35 @@ impl Store {
         write_atomic(&path, serde_json::to_string_pretty(&pins).unwrap_or_default().as_bytes())
     }
 
-    /// Keeps a copy of an export file a run read, named by its SHA-256.
+    /// Keeps a copy of an export file a run read, named by its SHA-256; a copy already kept
+    /// is marked as used now (its retention starts again).
     pub fn keep_file(&self, source: &Path, sha256: &str) -> Result<(), SnapshotError> {
         let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("dat");
         let path = self.dir.join("files").join(format!("{sha256}.{ext}"));
         if path.exists() {
-            return Ok(());
+            let touch = std::fs::File::options().append(true).open(&path).and_then(|f| f.set_modified(SystemTime::now()));
+            return touch.map_err(Self::io(&path));
         }
         let bytes = std::fs::read(source).map_err(Self::io(source))?;
         write_atomic(&path, &bytes)
+    }
+
+    /// Deletes kept input copies not used for `days` days before `now` (all of them for 0);
+    /// returns how many went. They hold customers' personal data (`keep_inputs_days`).
+    pub fn prune_files(&self, days: u32, now: SystemTime) -> Result<usize, SnapshotError> {
+        let dir = self.dir.join("files");
+        let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(0) };
+        let cutoff = now.checked_sub(std::time::Duration::from_secs(u64::from(days) * 86_400)).unwrap_or(SystemTime::UNIX_EPOCH);
+        let mut removed = 0;
+        for entry in entries {
+            let path = entry.map_err(Self::io(&dir))?.path();
+            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).map_err(Self::io(&path))?;
+            if days == 0 || modified < cutoff {
+                std::fs::remove_file(&path).map_err(Self::io(&path))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 }
 

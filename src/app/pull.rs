@@ -17,6 +17,7 @@ pub fn store(config: &Config, report: &ReportConfig) -> Store {
 /// Pulls every platform `report` configures and keeps the result, failed accounts listed. Fails
 /// (after keeping what did come back) when more than `max_failed_share` of accounts failed.
 pub fn pull_now(config: &Config, report: &ReportConfig) -> anyhow::Result<PullLog> {
+    let _downloads = source::remote::DownloadScope::begin();
     let mut rejects = Rejects::new(report.inputs.skip_bad_rows);
     let roster_path = source::remote::local(&report.inputs.roster, report.inputs.url_auth.as_ref())?;
     let (roster, _, _) = source::roster::read(&roster_path, &mut rejects).context("reading the roster")?;

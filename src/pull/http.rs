@@ -3,7 +3,9 @@
 //! backoff and jitter, honouring Retry-After. What a response means (success, throttled, bad
 //! token, quota gone) is the platform's [`Classify`] function's call.
 //!
-//! Tokens travel in headers only; logs name the endpoint's path, never its query.
+//! Tokens travel in headers only; logs name the endpoint's path, never its query. A redirect
+//! to another origin is refused, and a pagination link is followed only within the origin
+//! the platform is configured at ([`same_origin`]), so credentials never leave it.
 
 use super::limiter::{Limiter, RateLimit};
 use reqwest::header::HeaderMap;
@@ -29,6 +31,20 @@ pub enum Verdict {
 }
 
 pub type Classify = fn(status: u16, headers: &HeaderMap, body: Option<&Value>) -> Verdict;
+
+/// `next` when it is on `base`'s origin (scheme, host and port); else an account error: a
+/// pagination link (`paging.next`, `Link: rel="next"`) elsewhere would get our credentials.
+pub fn same_origin(next: reqwest::Url, base: &reqwest::Url, api: &str) -> Result<reqwest::Url, CallError> {
+    if next.origin() == base.origin() {
+        Ok(next)
+    } else {
+        Err(CallError::Account(format!(
+            "{api}: the next page is on another origin ({}), not followed: credentials go to {} only",
+            crate::source::remote::redact(next.as_str()),
+            base.origin().ascii_serialization()
+        )))
+    }
+}
 
 /// Why a call gave no data.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -96,6 +112,7 @@ impl Api {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("tierwise/", env!("CARGO_PKG_VERSION")))
+            .redirect(crate::source::remote::same_origin_redirects())
             .build()?;
         Ok(Self {
             name,

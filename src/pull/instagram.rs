@@ -141,7 +141,7 @@ pub async fn pull(api: &Api, base: &Url, account: &Account, since: DateTime<Utc>
             }
             media.push((item.clone(), at));
         }
-        next = next_page(&page);
+        next = next_page(&page).map(|n| super::http::same_origin(n, base, "instagram")).transpose()?;
     }
 
     for (item, posted_at) in media {
