@@ -78,7 +78,9 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
         },
     });
     out.extend(top(codes.collect(), labels));
-    out.extend(super::signals::advice(figures, labels, fmt));
+    for kind in super::signals::advice(figures, labels, fmt) {
+        out.extend(top(kind.into_iter().map(|(weight, advice)| Ranked { weight, advice }).collect(), labels));
+    }
     if figures.quality.attribution_conflicts > 0 {
         out.push(Advice {
             subject: labels.get("adv_shared_subject"),

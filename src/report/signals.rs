@@ -76,33 +76,54 @@ impl Words<'_> {
     }
 }
 
-/// Recommendations from the signals: each leaked code, then each account whose audience looks
-/// bought; every text names its figures and thresholds and calls itself a heuristic.
-pub fn advice(figures: &Figures, labels: &Labels, fmt: &Fmt) -> Vec<Advice> {
+/// Recommendations from the signals, one list per kind (leaked codes, follower jumps, low
+/// engagement) with a weight to rank them by (revenue through the code; the size of the jump;
+/// the gap under the floor); every text names its figures and thresholds and calls itself a
+/// heuristic.
+pub fn advice(figures: &Figures, labels: &Labels, fmt: &Fmt) -> [Vec<(f64, Advice)>; 3] {
     let w = Words { labels, fmt, people: &figures.influencers };
     let q = &figures.quality;
-    let mut out: Vec<Advice> = q
+    let leaks = q
         .leaked_codes
         .iter()
-        .map(|s| Advice {
-            subject: labels.fill("code_subject", &[("code", &s.code)]),
-            text: labels.fill("adv_leak", &[("what", &w.leak(s))]),
+        .map(|s| {
+            let subject = labels.fill("code_subject", &[("code", &s.code)]);
+            (s.revenue, Advice { subject, text: labels.fill("adv_leak", &[("what", &w.leak(s))]) })
         })
         .collect();
-    out.extend(
-        q.follower_jumps
-            .iter()
-            .map(|j| Advice { subject: w.name(&j.influencer_id), text: labels.fill("adv_audience", &[("what", &w.jump(j))]) }),
-    );
-    out.extend(
-        q.low_engagement
-            .iter()
-            .map(|l| Advice { subject: w.name(&l.influencer_id), text: labels.fill("adv_audience", &[("what", &w.low(l))]) }),
-    );
-    out
+    let jumps = q
+        .follower_jumps
+        .iter()
+        .map(|j| {
+            let text = labels.fill("adv_audience", &[("what", &w.jump(j))]);
+            (j.share.abs(), Advice { subject: w.name(&j.influencer_id), text })
+        })
+        .collect();
+    let low = q
+        .low_engagement
+        .iter()
+        .map(|l| {
+            let text = labels.fill("adv_audience", &[("what", &w.low(l))]);
+            (l.benchmark_low * l.floor - l.engagement_rate, Advice { subject: w.name(&l.influencer_id), text })
+        })
+        .collect();
+    [leaks, jumps, low]
 }
 
-/// Data-quality lines: (leaked codes, audience signals), each "name: what".
+/// At most this many lines of each signal in the data-quality section; summary.json has all.
+const LINES: usize = 20;
+
+fn capped(mut lines: Vec<String>, labels: &Labels) -> Vec<String> {
+    if lines.len() > LINES {
+        let more = lines.len() - LINES;
+        lines.truncate(LINES);
+        lines.push(labels.fill("sig_more", &[("count", &more.to_string())]));
+    }
+    lines
+}
+
+/// Data-quality lines: (leaked codes, audience signals), each "name: what", at most `LINES`
+/// of each and then how many more.
 pub fn quality_lines(figures: &Figures, labels: &Labels, fmt: &Fmt) -> (Vec<String>, Vec<String>) {
     let w = Words { labels, fmt, people: &figures.influencers };
     let q = &figures.quality;
@@ -110,5 +131,21 @@ pub fn quality_lines(figures: &Figures, labels: &Labels, fmt: &Fmt) -> (Vec<Stri
     let mut audience: Vec<String> =
         q.follower_jumps.iter().map(|j| format!("{}: {}", w.name(&j.influencer_id), w.jump(j))).collect();
     audience.extend(q.low_engagement.iter().map(|l| format!("{}: {}", w.name(&l.influencer_id), w.low(l))));
-    (leaks, audience)
+    (capped(leaks, labels), capped(audience, labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_quality_lines_stop_at_twenty_and_say_how_many_more() {
+        let labels = Labels::load(crate::report::format::Locale::En, None).unwrap();
+        let lines: Vec<String> = (0..25).map(|i| format!("line {i}")).collect();
+        let out = capped(lines, &labels);
+        assert_eq!(out.len(), LINES + 1);
+        assert_eq!(out[LINES - 1], "line 19");
+        assert_eq!(out[LINES], "… and 5 more (all in summary.json)");
+        assert_eq!(capped(vec!["a".into()], &labels), ["a"]);
+    }
 }
