@@ -141,35 +141,66 @@ fn period_of(config: &Config, fire: Fire) -> Result<Period, crate::period::Perio
     Period::parse(&report.period, fire.at.with_timezone(&report.timezone).date_naive())
 }
 
-/// One scheduled run: locked, recorded, emailed once; failures are logged, never fatal.
+/// One scheduled fire: failures (a panic included) are logged, recorded and told to the owner,
+/// never fatal.
 fn handle(config: &Config, fire: Fire) {
     let report = &config.reports[fire.report];
-    if fire.pull {
-        let pulled = app::lock_report(config, &report.name)
-            .map_err(|f| anyhow::anyhow!("{:#}", f.error()))
-            .and_then(|_lock| app::pull::pull_now(config, report));
-        match pulled {
-            Ok(log) => {
-                tracing::info!(report = %report.name, accounts = log.accounts, failed = log.failures.len(), "scheduled pull done")
-            }
-            Err(e) => {
-                tracing::error!(report = %report.name, error = %format!("{e:#}"), "scheduled pull failed; the daemon goes on")
-            }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match fire.pull {
+        true => scheduled_pull(config, fire),
+        false => scheduled_run(config, fire),
+    }))
+    .unwrap_or_else(|panic| {
+        let e = anyhow::anyhow!("the scheduled run panicked: {}", crate::faults::panic_message(&*panic));
+        if !fire.pull {
+            record_panic(config, fire, &e);
         }
-        return;
+        Err(e)
+    });
+    let what = if fire.pull { "scheduled pull" } else { "scheduled run" };
+    let Err(e) = result else { return };
+    tracing::error!(report = %report.name, error = %format!("{e:#}"), "{what} failed; the daemon goes on");
+    // A failed delivery has told the owner already, naming each email.
+    if e.downcast_ref::<app::send::DeliveryFailure>().is_none() {
+        let period = period_of(config, fire).map(|p| p.label()).unwrap_or_default();
+        let subject = format!("tierwise: {what} of report {} {period} failed", report.name);
+        let body = format!("The {what} of report `{}` at {} failed; no email was sent.\n\n{e:#}", report.name, fire.at);
+        app::send::notify_owner(config, report.email.as_ref(), &subject, &body);
     }
-    let result = (|| -> anyhow::Result<String> {
-        let period = period_of(config, fire)?;
-        let _lock = app::lock_report(config, &report.name).map_err(|f| anyhow::anyhow!("{:#}", f.error()))?;
-        let ledger = Ledger::open(&config.state_dir)?;
-        let dir = report.out_dir.join(period.label());
-        app::run_period(config, &ledger, report, period, &dir, Some(false))?;
-        ledger.record_fire(&report.name, fire.at, &period.label())?;
-        Ok(period.label())
-    })();
-    match result {
-        Ok(period) => tracing::info!(report = %report.name, period, "scheduled run done"),
-        Err(e) => tracing::error!(report = %report.name, error = %format!("{e:#}"), "scheduled run failed; the daemon goes on"),
+}
+
+fn scheduled_pull(config: &Config, fire: Fire) -> anyhow::Result<()> {
+    let report = &config.reports[fire.report];
+    let _lock = app::lock_report(config, &report.name).map_err(|f| anyhow::anyhow!("{:#}", f.error()))?;
+    let log = app::pull::pull_now(config, report)?;
+    tracing::info!(report = %report.name, accounts = log.accounts, failed = log.failures.len(), "scheduled pull done");
+    Ok(())
+}
+
+/// One scheduled run: locked, recorded, emailed once.
+fn scheduled_run(config: &Config, fire: Fire) -> anyhow::Result<()> {
+    let report = &config.reports[fire.report];
+    let period = period_of(config, fire)?;
+    let _lock = app::lock_report(config, &report.name).map_err(|f| anyhow::anyhow!("{:#}", f.error()))?;
+    let ledger = Ledger::open(&config.state_dir)?;
+    let dir = report.out_dir.join(period.label());
+    crate::faults::panic_at("scheduled-run");
+    let result = app::run_period(config, &ledger, report, period, &dir, Some(false));
+    ledger.record_fire(&report.name, fire.at, &period.label())?;
+    result?;
+    tracing::info!(report = %report.name, period = %period.label(), "scheduled run done");
+    Ok(())
+}
+
+/// Records a run that panicked outside the run itself as a failed run in the ledger.
+fn record_panic(config: &Config, fire: Fire, e: &anyhow::Error) {
+    let report = &config.reports[fire.report];
+    let period = period_of(config, fire).map(|p| p.label()).unwrap_or_default();
+    let recorded = Ledger::open(&config.state_dir).and_then(|ledger| {
+        let id = ledger.run_started(&report.name, &period, "")?;
+        ledger.run_finished(id, "failed", "", "", Some(&format!("{e:#}")))
+    });
+    if let Err(err) = recorded {
+        tracing::warn!(error = %err, "cannot record the panicked run");
     }
 }
 

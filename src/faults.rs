@@ -19,3 +19,20 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
         .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc))
 }
+
+/// Panics at `name` when `TIERWISE_PANIC_AT` names it: lets a test check that a bug in one
+/// part (an account's pull, a scheduled run) is contained and recorded as a failure.
+pub fn panic_at(name: &str) {
+    if std::env::var("TIERWISE_PANIC_AT").is_ok_and(|p| p == name) {
+        panic!("injected panic at {name}");
+    }
+}
+
+/// The message a panic carried.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}

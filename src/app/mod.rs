@@ -1,8 +1,10 @@
-//! Wires the stages for each command and decides exit codes: 0 ok, 1 the run failed, 2 bad
-//! config or usage, 3 another run of the same report holds its lock.
+//! Wires the stages for each command and decides exit codes: 0 ok, 1 the run failed (no email
+//! sent), 2 bad config or usage, 3 another run of the same report holds its lock, 4 an email's
+//! outcome is unknown, 5 some emails were sent and others were not.
 
 pub mod pull;
 mod run;
+pub mod send;
 mod status;
 
 use crate::cli::Command;
@@ -19,6 +21,10 @@ pub enum Failure {
     Run(anyhow::Error),
     /// Another run of the report is in progress: exit 3.
     Busy(anyhow::Error),
+    /// An email's outcome is unknown (it may have arrived; not resent): exit 4.
+    Uncertain(anyhow::Error),
+    /// Some emails were sent, others were not: exit 5.
+    Partial(anyhow::Error),
 }
 
 impl Failure {
@@ -27,12 +33,14 @@ impl Failure {
             Failure::Run(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Busy(_) => 3,
+            Failure::Uncertain(_) => 4,
+            Failure::Partial(_) => 5,
         }
     }
 
     pub fn error(&self) -> &anyhow::Error {
         match self {
-            Failure::Usage(e) | Failure::Run(e) | Failure::Busy(e) => e,
+            Failure::Usage(e) | Failure::Run(e) | Failure::Busy(e) | Failure::Uncertain(e) | Failure::Partial(e) => e,
         }
     }
 }

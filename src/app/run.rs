@@ -1,10 +1,11 @@
 //! `run` and `rerun`: one report period (or a range of them) read, computed, written and
 //! emailed once, under the report's lock and recorded in the ledger.
 
+use super::send::DeliveryFailure;
 use super::{Failure, load_config};
 use crate::cli::{Every, RerunArgs, RunArgs};
 use crate::config::{Config, ReportConfig};
-use crate::deliver::{self, Ledger, Outcome};
+use crate::deliver::Ledger;
 use crate::metrics::{self, Setup};
 use crate::period::Period;
 use crate::report::{self, RunData};
@@ -86,7 +87,16 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
         tracing::warn!(period = %period.label(), "not emailed: the period has not ended (use --force to email it anyway)");
         email = None;
     }
-    run_period(&config, &ledger, report, period, &dir, email).map_err(Failure::Run)
+    run_period(&config, &ledger, report, period, &dir, email).map_err(failure)
+}
+
+/// The failure of a run: a delivery problem keeps its own exit code.
+pub fn failure(e: anyhow::Error) -> Failure {
+    match e.downcast_ref::<DeliveryFailure>() {
+        Some(DeliveryFailure::Uncertain(_)) => Failure::Uncertain(e),
+        Some(DeliveryFailure::Partial(_)) => Failure::Partial(e),
+        _ => Failure::Run(e),
+    }
 }
 
 /// A period that starts after `today` (in the report's zone) is a usage error; one that has
@@ -125,12 +135,20 @@ pub fn run_period(
     let span = tracing::info_span!("run", report = %report.name, period = %period.label());
     let _guard = span.enter();
     let run_id = ledger.run_started(&report.name, &period.label(), "")?;
-    let result = produce(config, Some(ledger), report, period, dir, email);
-    let (ok, inputs, outputs, error) = match &result {
-        Ok((outcome, inputs)) => (true, inputs.clone(), paths_json(&outcome.files), None),
-        Err(e) => (false, String::new(), String::new(), Some(format!("{e:#}"))),
+    // A panic (a bug) is a failed run, recorded as such, never a run left "running".
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::faults::panic_at("run");
+        produce(config, Some(ledger), report, period, dir, email)
+    }))
+    .unwrap_or_else(|panic| Err(anyhow!("the run panicked: {}", crate::faults::panic_message(&*panic))));
+    let (status, inputs, outputs, error) = match &result {
+        Ok((outcome, inputs)) => ("ok", inputs.clone(), paths_json(&outcome.files), None),
+        Err(e) if matches!(e.downcast_ref(), Some(DeliveryFailure::Uncertain(_))) => {
+            ("uncertain", String::new(), String::new(), Some(format!("{e:#}")))
+        }
+        Err(e) => ("failed", String::new(), String::new(), Some(format!("{e:#}"))),
     };
-    ledger.run_finished(run_id, ok, &inputs, &outputs, error.as_deref())?;
+    ledger.run_finished(run_id, status, &inputs, &outputs, error.as_deref())?;
     result.map(|(outcome, _)| outcome)
 }
 
@@ -173,7 +191,7 @@ fn produce(
         keep(config, &data)?;
     }
     if let (Some(force), Some(ledger)) = (email, ledger) {
-        send(config, ledger, report, &period, &rendered, dir, force)?;
+        super::send::send(config, ledger, report, &period, &rendered, dir, force)?;
     }
     Ok((RunOutcome { dir: dir.to_path_buf(), files }, inputs))
 }
@@ -191,8 +209,12 @@ fn keep(config: &Config, data: &RunData<'_>) -> anyhow::Result<()> {
     if pruned > 0 {
         tracing::info!(pruned, days = config.keep_inputs_days, "input copies past their retention deleted");
     }
+    // Only a settled period is pinned: while its window is open, later pulls still belong to it.
     if let Some(api) = &data.api {
-        store.pin(&data.period, api.as_of).context("pinning the period's snapshot")?;
+        let as_of = store.as_of(&data.period, data.report.timezone, data.report.pull.settle_days, crate::faults::now())?;
+        if !as_of.open {
+            store.pin(&data.period, api.as_of).context("pinning the period's snapshot")?;
+        }
     }
     Ok(())
 }
@@ -233,10 +255,14 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut failed = Vec::new();
+    let mut worst = 1;
     for period in periods {
         bar.set_message(period.label());
         let dir = report.out_dir.join(period.label());
         if let Err(e) = run_period(&config, &ledger, report, period, &dir, args.email.then_some(args.force)) {
+            if let Some(f) = e.downcast_ref::<DeliveryFailure>() {
+                worst = worst.max(f.exit_code());
+            }
             bar.suspend(|| eprintln!("error: {} {}: {e:#}", report.name, period.label()));
             failed.push(period.label());
         }
@@ -246,73 +272,12 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Failure::Run(anyhow!("{} period(s) failed: {}", failed.len(), failed.join(", "))))
-    }
-}
-
-/// Emails the rendered report and any statements, each at most once per period unless `force`.
-fn send(
-    config: &Config,
-    ledger: &Ledger,
-    report: &ReportConfig,
-    period: &Period,
-    rendered: &report::render::Rendered,
-    dir: &Path,
-    force: bool,
-) -> anyhow::Result<()> {
-    let Some(email_cfg) = &report.email else {
-        tracing::info!("no [report.email] configured; nothing sent");
-        return Ok(());
-    };
-    let label = period.label();
-    let subject = deliver::message::subject(email_cfg, &report.name, &label, &rendered.title)?;
-    let email = deliver::message::build(email_cfg, &subject, rendered, dir)?;
-    let outcome = match deliver::deliver(ledger, &report.name, &label, "report", email, &config.email, force) {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            notify_owner(config, email_cfg, &report.name, &label, &e);
-            return Err(anyhow::Error::from(e).context("sending the report"));
-        }
-    };
-    log_outcome("report", &outcome);
-    for statement in &rendered.statements {
-        let email = deliver::message::statement(email_cfg, statement)?;
-        let kind = format!("statement:{}", statement.influencer_id);
-        let outcome = deliver::deliver(ledger, &report.name, &label, &kind, email, &config.email, force)
-            .with_context(|| format!("sending the statement of `{}`", statement.influencer_id))?;
-        log_outcome(&kind, &outcome);
-    }
-    Ok(())
-}
-
-/// Tells the owner (if configured) that the report was not delivered; best effort.
-fn notify_owner(
-    config: &Config,
-    email_cfg: &crate::config::ReportEmail,
-    report: &str,
-    period: &str,
-    error: &deliver::DeliverError,
-) {
-    let Some(owner) = &config.owner else { return };
-    let sent = deliver::message::failure_notice(&email_cfg.from, owner, report, period, &format!("{error:#}"))
-        .and_then(|notice| deliver::transport::send(&config.email, &notice));
-    match sent {
-        Ok(()) => tracing::info!(owner, "owner told of the failed delivery"),
-        Err(e) => tracing::warn!(owner, error = %format!("{e:#}"), "could not tell the owner of the failed delivery"),
-    }
-}
-
-fn log_outcome(what: &str, outcome: &Outcome) {
-    match outcome {
-        Outcome::Sent { message_id, recipients } => tracing::info!(what, %message_id, recipients, "emailed"),
-        Outcome::AlreadySent { at } => {
-            tracing::info!(what, at, "this period was already emailed; not sent again (use --force to resend)")
-        }
-        Outcome::Unknown { since } => tracing::warn!(
-            what,
-            since,
-            "an earlier attempt for this period may or may not have been delivered; not resent (check the mailbox, then use --force)"
-        ),
+        let e = anyhow!("{} period(s) failed: {}", failed.len(), failed.join(", "));
+        Err(match worst {
+            4 => Failure::Uncertain(e),
+            5 => Failure::Partial(e),
+            _ => Failure::Run(e),
+        })
     }
 }
 

@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS runs (
     period TEXT NOT NULL,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    status TEXT NOT NULL,          -- running | ok | failed
+    status TEXT NOT NULL,          -- running | ok | failed | uncertain
     inputs TEXT NOT NULL DEFAULT '',
     outputs TEXT NOT NULL DEFAULT '',
     error TEXT
@@ -104,6 +104,13 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
+impl Delivery {
+    /// The addresses it went to, as keyed by [`super::address_key`].
+    pub fn addresses(&self) -> Vec<String> {
+        self.recipients.split(", ").filter(|a| !a.is_empty()).map(super::address_key).collect()
+    }
+}
+
 /// One row of `runs`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
@@ -138,17 +145,19 @@ impl Ledger {
         Ok(Self { conn })
     }
 
+    /// Every delivery of `kind` for a report period, oldest first.
+    pub fn deliveries(&self, report: &str, period: &str, kind: &str) -> Result<Vec<Delivery>, LedgerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, report, period, kind, recipients, message_id, state, updated_at, error FROM deliveries
+             WHERE report = ?1 AND period = ?2 AND kind = ?3 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![report, period, kind], delivery)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// The newest delivery of `kind` for a report period.
     pub fn latest(&self, report: &str, period: &str, kind: &str) -> Result<Option<Delivery>, LedgerError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT id, report, period, kind, recipients, message_id, state, updated_at, error FROM deliveries
-                 WHERE report = ?1 AND period = ?2 AND kind = ?3 ORDER BY id DESC LIMIT 1",
-                params![report, period, kind],
-                delivery,
-            )
-            .optional()?)
+        Ok(self.deliveries(report, period, kind)?.pop())
     }
 
     /// Records a delivery about to be attempted (`pending`), or re-arms a pending/failed one.
@@ -186,16 +195,28 @@ impl Ledger {
         Ok(())
     }
 
-    /// Deliveries whose outcome is unknown (a crash while sending), oldest first.
+    /// Deliveries whose outcome is unknown (a crash or a lost connection while sending) and
+    /// that no later delivery to the same addresses settled, oldest first.
     pub fn unknown(&self, report: Option<&str>) -> Result<Vec<Delivery>, LedgerError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, report, period, kind, recipients, message_id, state, updated_at, error FROM deliveries d
-             WHERE state = 'sending' AND (?1 IS NULL OR report = ?1)
-               AND id = (SELECT MAX(id) FROM deliveries e WHERE e.report = d.report AND e.period = d.period AND e.kind = d.kind)
-             ORDER BY id",
+            "SELECT id, report, period, kind, recipients, message_id, state, updated_at, error FROM deliveries
+             WHERE state IN ('sending', 'sent') AND (?1 IS NULL OR report = ?1) ORDER BY id",
         )?;
         let rows = stmt.query_map(params![report], delivery)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        Ok(rows
+            .iter()
+            .filter(|d| d.state == State::Sending)
+            .filter(|d| {
+                let settled = |e: &&Delivery| {
+                    e.id > d.id
+                        && e.state == State::Sent
+                        && (&e.report, &e.period, &e.kind) == (&d.report, &d.period, &d.kind)
+                        && d.addresses().iter().all(|a| e.addresses().contains(a))
+                };
+                !rows.iter().any(|e| settled(&e))
+            })
+            .cloned()
+            .collect())
     }
 
     /// The newest deliveries, newest first.
@@ -217,10 +238,18 @@ impl Ledger {
     }
 
     /// Records how a run ended, with its inputs' fingerprints and its files (JSON).
-    pub fn run_finished(&self, id: i64, ok: bool, inputs: &str, outputs: &str, error: Option<&str>) -> Result<(), LedgerError> {
+    /// `status` is `ok`, `failed` or `uncertain` (a delivery's outcome is unknown).
+    pub fn run_finished(
+        &self,
+        id: i64,
+        status: &str,
+        inputs: &str,
+        outputs: &str,
+        error: Option<&str>,
+    ) -> Result<(), LedgerError> {
         self.conn.execute(
             "UPDATE runs SET finished_at = ?2, status = ?3, inputs = ?4, outputs = ?5, error = ?6 WHERE id = ?1",
-            params![id, now(), if ok { "ok" } else { "failed" }, inputs, outputs, error],
+            params![id, now(), status, inputs, outputs, error],
         )?;
         Ok(())
     }
@@ -298,7 +327,7 @@ mod tests {
         let reopened = Ledger::open(dir.path()).unwrap();
         assert_eq!(reopened.latest("r", "2026-W44", "report").unwrap().unwrap().state, State::Sent);
         let run = reopened.run_started("r", "2026-W44", "[]").unwrap();
-        reopened.run_finished(run, true, "[]", "[]", None).unwrap();
+        reopened.run_finished(run, "ok", "[]", "[]", None).unwrap();
         let fire: DateTime<Utc> = "2026-11-02T06:00:00Z".parse().unwrap();
         reopened.record_fire("r", fire, "2026-W44").unwrap();
         reopened.record_fire("r", fire, "2026-W44").unwrap();

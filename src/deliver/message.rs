@@ -29,18 +29,15 @@ pub fn subject(cfg: &ReportEmail, report: &str, period_label: &str, title: &str)
     Ok(text)
 }
 
-/// A short notice to the owner that a report could not be delivered.
-pub fn failure_notice(from: &str, owner: &str, report: &str, period: &str, error: &str) -> Result<Message, DeliverError> {
-    let text = format!(
-        "tierwise could not deliver report `{report}` for {period}.\n\n{error}\n\nThe report's files were written; nothing was sent. \
-         The next run tries again; `tierwise status` shows the ledger.\n"
-    );
+/// A short notice to the owner that a report run failed or was not (fully) delivered: `body`
+/// says what was and was not sent.
+pub fn owner_notice(from: &str, owner: &str, subject: &str, body: &str) -> Result<Message, DeliverError> {
     Message::builder()
         .from(mailbox("From", from)?)
         .to(mailbox("To", owner)?)
-        .subject(format!("tierwise: report {report} {period} was not delivered"))
+        .subject(subject.replace(['\r', '\n'], " "))
         .message_id(None)
-        .singlepart(SinglePart::plain(text))
+        .singlepart(SinglePart::plain(body.to_string()))
         .map_err(DeliverError::Build)
 }
 
@@ -60,13 +57,25 @@ pub fn statement(cfg: &ReportEmail, s: &crate::report::statement::Statement) -> 
         .map_err(DeliverError::Build)
 }
 
-/// Builds the email; `dir` holds the run's CSV files to attach.
-pub fn build(cfg: &ReportEmail, subject: &str, rendered: &Rendered, dir: &Path) -> Result<Message, DeliverError> {
+/// Everyone the report goes to: `to`, then `cc`.
+pub fn report_list(cfg: &ReportEmail) -> Vec<String> {
+    cfg.to.iter().chain(&cfg.cc).cloned().collect()
+}
+
+/// Builds the email to those of the report's `to` and `cc` that are in `only`; `dir` holds the
+/// run's CSV files to attach.
+pub fn build(
+    cfg: &ReportEmail,
+    subject: &str,
+    rendered: &Rendered,
+    dir: &Path,
+    only: &[String],
+) -> Result<Message, DeliverError> {
     let mut builder = Message::builder().from(mailbox("From", &cfg.from)?).subject(subject).message_id(None);
-    for to in &cfg.to {
+    for to in cfg.to.iter().filter(|m| only.contains(m)) {
         builder = builder.to(mailbox("To", to)?);
     }
-    for cc in &cfg.cc {
+    for cc in cfg.cc.iter().filter(|m| only.contains(m)) {
         builder = builder.cc(mailbox("Cc", cc)?);
     }
     let mut related = MultiPart::related().singlepart(SinglePart::html(rendered.email_html.clone()));

@@ -34,6 +34,15 @@ pub enum DeliverError {
         #[source]
         source: lettre::transport::smtp::Error,
     },
+    #[error(
+        "the SMTP server `{host}:{port}` was handed the message but did not confirm it; it may or may not have been delivered"
+    )]
+    SmtpUnknown {
+        host: String,
+        port: u16,
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
     #[error(transparent)]
     Secret(#[from] crate::config::ConfigError),
     #[error(transparent)]
@@ -55,52 +64,93 @@ pub enum DeliverError {
 }
 
 impl DeliverError {
-    /// Whether the message may have reached the server although sending failed (a timeout
-    /// after the connection was open): such a delivery is not retried automatically.
+    /// Whether the message may have reached the server although sending failed (anything
+    /// but a refusal after its data was handed over): such a delivery is not resent
+    /// automatically.
     pub fn outcome_unknown(&self) -> bool {
-        matches!(self, DeliverError::Smtp { source, .. } if source.is_timeout())
+        matches!(self, DeliverError::SmtpUnknown { .. })
     }
+}
+
+/// The error with every cause after it (`a: b: c`), as logs and the ledger keep it.
+pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// What happened to an email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Sent {
-        message_id: String,
-        recipients: usize,
-    },
-    /// This period was sent before (at `at`); nothing was sent again.
-    AlreadySent {
-        at: String,
-    },
-    /// An earlier attempt may or may not have reached the server; not resent automatically.
-    Unknown {
-        since: String,
-    },
+    /// Sent to `recipients` (all of the list, or those added since it was last sent).
+    Sent { message_id: String, recipients: Vec<String> },
+    /// Everyone on the list got this period's email before (last at `at`); nothing was sent.
+    AlreadySent { at: String },
+    /// An earlier attempt to some of the list may or may not have reached the server; not
+    /// resent automatically.
+    Unknown { since: String },
 }
 
-/// Sends `email` for a report period once: what the ledger says was sent is not sent again
-/// unless `force`; an attempt with an unknown outcome is not repeated either.
+/// An address as the ledger keys it: the mailbox's address, lower-cased (`Mette <M@x.dk>` →
+/// `m@x.dk`); text that is not a mailbox is kept trimmed and lower-cased.
+pub fn address_key(mailbox: &str) -> String {
+    match mailbox.parse::<lettre::message::Mailbox>() {
+        Ok(m) => m.email.to_string().to_lowercase(),
+        Err(_) => mailbox.trim().to_lowercase(),
+    }
+}
+
+/// Sends a report period's email of `kind` to `list` (mailboxes as configured) once: each
+/// address gets it at most once per period; addresses added to the list later get it once;
+/// an attempt whose outcome is unknown is not repeated. `force` sends to the whole list again.
+/// `build` makes the message for the given subset of `list`.
+#[allow(clippy::too_many_arguments)]
 pub fn deliver(
     ledger: &Ledger,
     report: &str,
     period: &str,
     kind: &str,
-    email: lettre::Message,
+    list: &[String],
+    build: &dyn Fn(&[String]) -> Result<lettre::Message, DeliverError>,
     transport: &EmailTransport,
     force: bool,
 ) -> Result<Outcome, DeliverError> {
-    let reuse = match ledger.latest(report, period, kind)? {
-        Some(d) if !force => match d.state {
-            ledger::State::Sent => return Ok(Outcome::AlreadySent { at: d.updated_at }),
-            ledger::State::Sending => return Ok(Outcome::Unknown { since: d.updated_at }),
-            ledger::State::Pending | ledger::State::Failed => Some(d.id),
-        },
-        _ => None,
-    };
-    let to: Vec<String> = email.envelope().to().iter().map(ToString::to_string).collect();
+    let earlier = ledger.deliveries(report, period, kind)?;
+    let mut covered = std::collections::BTreeMap::new();
+    for d in earlier.iter().filter(|d| matches!(d.state, ledger::State::Sent | ledger::State::Sending)) {
+        for address in d.addresses() {
+            covered.insert(address, d.clone());
+        }
+    }
+    let targets: Vec<String> =
+        if force { list.to_vec() } else { list.iter().filter(|m| !covered.contains_key(&address_key(m))).cloned().collect() };
+    if targets.is_empty() {
+        let mut seen: Vec<&ledger::Delivery> = list.iter().filter_map(|m| covered.get(&address_key(m))).collect();
+        seen.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
+        return Ok(match seen.iter().find(|d| d.state == ledger::State::Sending) {
+            Some(d) => Outcome::Unknown { since: d.updated_at.clone() },
+            None => Outcome::AlreadySent { at: seen.last().map(|d| d.updated_at.clone()).unwrap_or_default() },
+        });
+    }
+    let email = build(&targets)?;
+    let mut keys: Vec<String> = targets.iter().map(|m| address_key(m)).collect();
+    keys.sort();
+    keys.dedup();
+    let recipients = keys.join(", ");
+    // A row of the same list that never reached the server (pending, failed) is re-armed.
+    let reuse = earlier
+        .iter()
+        .rev()
+        .find(|d| d.recipients == recipients)
+        .filter(|d| matches!(d.state, ledger::State::Pending | ledger::State::Failed))
+        .map(|d| d.id);
     let message_id = email.headers().get_raw("Message-ID").unwrap_or_default().to_string();
-    let id = ledger.begin(report, period, kind, &to.join(", "), &message_id, reuse)?;
+    let id = ledger.begin(report, period, kind, &recipients, &message_id, reuse)?;
     crate::faults::point("delivery-pending");
     ledger.mark(id, ledger::State::Sending, None)?;
     crate::faults::point("delivery-sending");
@@ -108,11 +158,14 @@ pub fn deliver(
         Ok(()) => {
             crate::faults::point("delivery-accepted");
             ledger.mark(id, ledger::State::Sent, None)?;
-            Ok(Outcome::Sent { message_id, recipients: to.len() })
+            Ok(Outcome::Sent { message_id, recipients: keys })
         }
-        Err(e) if e.outcome_unknown() => Err(e),
+        Err(e) if e.outcome_unknown() => {
+            ledger.mark(id, ledger::State::Sending, Some(&describe(&e)))?;
+            Err(e)
+        }
         Err(e) => {
-            ledger.mark(id, ledger::State::Failed, Some(&format!("{e:#}")))?;
+            ledger.mark(id, ledger::State::Failed, Some(&describe(&e)))?;
             Err(e)
         }
     }

@@ -5,9 +5,11 @@ use super::DeliverError;
 use crate::config::{EmailTransport, Security};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, Transport};
+use lettre::{AsyncSmtpTransport, Message, Tokio1Executor, Transport};
 use secrecy::ExposeSecret;
 use std::time::Duration;
+
+mod smtp;
 
 /// Retries after a transient (4xx) answer: up to `RETRIES`, waiting `FIRST_RETRY` doubling up
 /// to `MAX_RETRY`, plus up to a quarter of it at random.
@@ -53,6 +55,9 @@ fn smtp_builder(transport: &EmailTransport) -> Result<lettre::transport::smtp::A
     Ok(builder)
 }
 
+/// Sends `email`: written into the outbox, or handed to the SMTP server. A transient refusal
+/// (4xx) before the server took the message is retried; anything that goes wrong after the
+/// message's data was handed over without a 4xx/5xx refusal is [`DeliverError::SmtpUnknown`].
 pub fn send(transport: &EmailTransport, email: &Message) -> Result<(), DeliverError> {
     match transport {
         EmailTransport::File { outbox } => {
@@ -63,21 +68,26 @@ pub fn send(transport: &EmailTransport, email: &Message) -> Result<(), DeliverEr
                 .map_err(|source| DeliverError::Outbox { path: outbox.clone(), source })
         }
         EmailTransport::Smtp { host, port, .. } => {
-            let builder = smtp_builder(transport)?;
+            let target = smtp::Target::new(transport)?;
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(DeliverError::Runtime)?;
+            let bytes = email.formatted();
             let mut delay = FIRST_RETRY;
             for attempt in 0.. {
-                let sent = runtime.block_on(async { builder.clone().build::<Tokio1Executor>().send(email.clone()).await });
-                match sent {
-                    Ok(_) => return Ok(()),
+                match runtime.block_on(target.send(email.envelope(), &bytes)) {
+                    Ok(()) => return Ok(()),
+                    Err(smtp::Failed::Unknown(source)) => {
+                        return Err(DeliverError::SmtpUnknown { host: host.clone(), port: *port, source });
+                    }
                     // 4xx: the server did not take the message; trying again cannot duplicate it
-                    Err(e) if e.is_transient() && attempt < RETRIES => {
+                    Err(smtp::Failed::NotTaken(e)) if e.is_transient() && attempt < RETRIES => {
                         let wait = delay + Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64 / 4));
                         tracing::warn!(attempt = attempt + 1, error = %e, wait_ms = wait.as_millis() as u64, "SMTP server asked to try again later");
                         std::thread::sleep(wait);
                         delay = (delay * 2).min(MAX_RETRY);
                     }
-                    Err(source) => return Err(DeliverError::Smtp { host: host.clone(), port: *port, source }),
+                    Err(smtp::Failed::NotTaken(source)) => {
+                        return Err(DeliverError::Smtp { host: host.clone(), port: *port, source });
+                    }
                 }
             }
             unreachable!("the retry loop returns")

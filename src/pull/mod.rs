@@ -137,11 +137,15 @@ async fn pull_accounts(
         platforms.push((cfg, Arc::new(api), accounts));
     }
     let mut tasks = tokio::task::JoinSet::new();
+    // Which account each task pulls: a task that panics is still that account's failure.
+    let mut labels = std::collections::HashMap::new();
     for (cfg, api, accounts) in &platforms {
         let base = Arc::new(cfg.base_url.clone());
         for account in accounts.iter().cloned() {
             let (api, base) = (api.clone(), base.clone());
-            tasks.spawn(async move {
+            let label = format!("{} {}", account.platform.as_str(), account.handle);
+            let task = tasks.spawn(async move {
+                crate::faults::panic_at(&format!("pull-account:{}", account.handle));
                 let result = match account.platform {
                     Platform::Instagram => instagram::pull(&api, &base, &account, since).await,
                     Platform::Tiktok => tiktok::pull(&api, &base, &account, since).await,
@@ -149,6 +153,7 @@ async fn pull_accounts(
                 };
                 (account, result)
             });
+            labels.insert(task.id(), label);
         }
     }
     for shop in &report.pull.shops {
@@ -162,7 +167,16 @@ async fn pull_accounts(
         }
     }
     while let Some(joined) = tasks.join_next().await {
-        let Ok((account, result)) = joined else { continue };
+        let (account, result) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                let label = labels.get(&e.id()).cloned().unwrap_or_else(|| "an account".to_string());
+                let reason = if e.is_panic() { "its pull panicked (a bug)" } else { "its pull was cancelled" };
+                tracing::error!(account = %label, error = %e, "account not pulled");
+                pulled.failures.push(format!("{label}: {reason}"));
+                continue;
+            }
+        };
         let label = format!("{} {}", account.platform.as_str(), account.handle);
         match result {
             Ok(got) => {

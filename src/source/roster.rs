@@ -153,6 +153,13 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
                 }
             },
         };
+        // A statement goes to this address: a bad one is an error now, before anything is sent
+        // (never a skipped row, which would drop the influencer's figures).
+        let email = cell(emails, i);
+        if !email.is_empty() && (email.contains(['\r', '\n']) || email.parse::<lettre::message::Mailbox>().is_err()) {
+            let column = email_col.as_deref().unwrap_or("email");
+            return Err(cell_error(&file, i, column, email, super::ValueError("is not an email address")));
+        }
         let mut inf = Influencer {
             id: id.clone(),
             name: cell(names, i).to_string(),
@@ -165,7 +172,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
             tier: Some(cell(tiers, i).to_lowercase()).filter(|t| !t.is_empty()),
             commission_pct,
             campaign: Some(cell(campaigns, i).to_string()).filter(|c| !c.is_empty()),
-            email: Some(cell(emails, i).to_string()).filter(|e| !e.is_empty()),
+            email: Some(email.to_string()).filter(|e| !e.is_empty()),
         };
         let mut conflict = None;
         for (slot, platform) in Platform::ALL.into_iter().enumerate() {

@@ -68,3 +68,34 @@ fn a_seconds_cron_fires_emails_once_stops_on_sigterm_and_catches_up() {
     assert_eq!(text.matches("catching up").count(), 1, "missed fires of one period run once: {text}");
     assert_eq!(emails(), 1, "and the period is still emailed once");
 }
+
+#[test]
+fn a_panicked_scheduled_run_is_logged_recorded_as_failed_and_told_to_the_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let text = std::fs::read_to_string(&cfg).unwrap().replace("[email]\n", "[email]\nowner = \"ops@example.com\"\n");
+    std::fs::write(&cfg, text).unwrap();
+    let log = dir.path().join("daemon.log");
+    let daemon = Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(["daemon", "--config", cfg.to_str().unwrap()])
+        .env("TIERWISE_PANIC_AT", "run")
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let failed = || std::fs::read_to_string(&log).unwrap_or_default().matches("scheduled run failed").count();
+    wait_for("two failed fires", || failed() >= 2);
+    let status = terminate(daemon);
+    assert!(status.success(), "the daemon goes on and stops cleanly: {}", std::fs::read_to_string(&log).unwrap());
+    assert!(std::fs::read_to_string(&log).unwrap().contains("the run panicked: injected panic at run"));
+    let status = tierwise(&["status", "--config", cfg.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("failed") && text.contains("the run panicked"), "{text}");
+    assert!(!text.contains("running"), "no run is left running: {text}");
+    let notices: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(!notices.is_empty() && notices.iter().all(|n| n.contains("To: ops@example.com")), "only owner notices: {notices:?}");
+    assert!(notices[0].contains("Subject: tierwise: scheduled run of report gotchas 2026-W43 failed"), "{}", notices[0]);
+}

@@ -7,6 +7,7 @@ mod config;
 mod config_checks;
 mod credentials;
 mod daemon;
+mod delivery;
 mod email;
 mod exact;
 mod figures;

@@ -324,11 +324,16 @@ async fn malformed_json_and_a_slow_server_fail_their_accounts_only() {
 
 /// Serves one Instagram account with `followers` and one post with `likes`.
 async fn serve_account(server: &MockServer, followers: i64, likes: i64) {
+    serve_post(server, followers, likes, "2026-10-28T10:00:00+0000").await;
+}
+
+/// Serves one Instagram account with `followers` and one post at `at` with `likes`.
+async fn serve_post(server: &MockServer, followers: i64, likes: i64, at: &str) {
     server.reset().await;
     let ig = "17841400000000001";
     let account = serde_json::json!({"id": ig, "followers_count": followers, "media_count": 1});
     Mock::given(path(format!("/{ig}"))).respond_with(ResponseTemplate::new(200).set_body_json(account)).mount(server).await;
-    let media = serde_json::json!({"data": [{"id": "m1", "media_type": "IMAGE", "media_product_type": "FEED", "timestamp": "2026-10-28T10:00:00+0000"}]});
+    let media = serde_json::json!({"data": [{"id": "m1", "media_type": "IMAGE", "media_product_type": "FEED", "timestamp": at}]});
     Mock::given(path(format!("/{ig}/media"))).respond_with(ResponseTemplate::new(200).set_body_json(media)).mount(server).await;
     let insights = serde_json::json!({"data": [
         {"name": "likes", "period": "lifetime", "values": [{"value": likes}]},
@@ -395,15 +400,28 @@ async fn a_past_period_is_reported_from_its_snapshots_not_the_live_api() {
     assert_eq!(r["posts"], "0", "the post was published in week 44");
     assert!(server.received_requests().await.unwrap().is_empty(), "no run called the live API");
 
-    // A recorded run while week 46's window is open pulls first, then pins the week to it.
-    serve_account(&server, 30_000, 60).await;
+    // A recorded run while week 46's window is open pulls first, and does not freeze the week:
+    // a later run in the window pulls again and reads the newer figures.
+    let pins = || std::fs::read_to_string(dir.path().join("state/snapshots/api/as_of.json")).unwrap_or_default();
+    serve_post(&server, 30_000, 60, "2026-11-12T10:00:00+0000").await;
     let out = run_at(&cfg, "2026-11-16T07:00:00Z", &["--period", "2026-W46", "--no-email"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(server.received_requests().await.unwrap().len(), 3, "account, media, insights");
-    let pins = std::fs::read_to_string(dir.path().join("state/snapshots/api/as_of.json")).unwrap();
-    assert!(pins.contains("2026-W46"), "{pins}");
+    assert!(!pins().contains("2026-W46"), "a period whose window is open is never pinned: {}", pins());
     let summary = std::fs::read_to_string(dir.path().join("out/2026-W46/summary.json")).unwrap();
     assert!(summary.contains("\"accounts_not_pulled\": []"), "{summary}");
+    assert_eq!(row(&dir.path().join("out/2026-W46"))["likes"], "60");
+    serve_post(&server, 31_000, 70, "2026-11-12T10:00:00+0000").await;
+    let out = run_at(&cfg, "2026-11-16T20:00:00Z", &["--period", "2026-W46", "--no-email"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(row(&dir.path().join("out/2026-W46"))["likes"], "70", "the later pull is read");
+    // Once the window has closed, a run reads the snapshots (no request) and pins the week.
+    serve_post(&server, 99_000, 99, "2026-11-12T10:00:00+0000").await;
+    let out = run_at(&cfg, "2026-11-18T07:00:00Z", &["--period", "2026-W46", "--no-email"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(server.received_requests().await.unwrap().is_empty(), "a settled period is not pulled for");
+    assert_eq!(row(&dir.path().join("out/2026-W46"))["likes"], "70");
+    assert!(pins().contains("2026-W46"), "a settled period is pinned: {}", pins());
 }
 
 /// A config with shop APIs only, the roster of the WooCommerce case.
@@ -620,4 +638,23 @@ async fn the_daemon_pulls_on_the_pull_schedule() {
     assert!(daemon.wait().unwrap().success());
     assert!(std::fs::read_to_string(&log).unwrap().contains("scheduled pull done"));
     assert!(!dir.path().join("out").exists(), "a pull reports nothing");
+}
+
+#[tokio::test]
+async fn an_account_whose_pull_panics_is_a_failed_account() {
+    let server = MockServer::start().await;
+    serve_account(&server, 1200, 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let section = format!("max_failed_share = 0.5\n[report.pull.instagram]\nbase_url = \"{}\"\n{}", server.uri(), fast(""));
+    let cfg = config(dir.path(), "anna,Anna,17841400000000001,,,,,,\nbo,Bo,17841400000000002,,,,,,\n", &section);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(["pull", "--config", cfg.to_str().unwrap()])
+        .env("TIERWISE_PANIC_AT", "pull-account:17841400000000002")
+        .env("TIERWISE_NOW", "2026-11-09T07:00:00Z")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 accounts"), "the panicked account is counted: {stdout}");
+    assert!(stdout.contains("not pulled: instagram 17841400000000002: its pull panicked"), "{stdout}");
 }

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: run the real binary, read its CSV outputs.
 
+pub mod dropping_smtp;
 pub mod smtp;
 
 use std::collections::HashMap;
