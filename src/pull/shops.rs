@@ -140,8 +140,7 @@ fn woo_link(o: &Value) -> OrderLink {
 /// path), else the `utm_campaign` of `referring_site`.
 fn shopify_link(o: &Value) -> OrderLink {
     let landing = OrderLink::from_url(&text(o.get("landing_site")));
-    let referrer = OrderLink::from_url(&text(o.get("referring_site")));
-    landing.or(OrderLink { utm_campaign: referrer.utm_campaign, landing_path: String::new() })
+    landing.or(OrderLink::from_url(&text(o.get("referring_site"))).campaign_only())
 }
 
 /// A WooCommerce REST v3 order: subtotal = Σ line_items.total (after discounts, before

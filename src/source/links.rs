@@ -29,6 +29,11 @@ impl OrderLink {
         }
     }
 
+    /// Only the campaign: a referrer's path is a page of another site, not a landing path.
+    pub fn campaign_only(self) -> Self {
+        Self { utm_campaign: self.utm_campaign, landing_path: String::new() }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.utm_campaign.is_empty() && self.landing_path.is_empty()
     }

@@ -65,10 +65,23 @@ fn read_file(
     let paid_col = optional(&["Paid at"]);
     let fulfilled_col = optional(&["Fulfilled at"]);
     let notes_col = optional(&["Note Attributes"]);
+    // Not in Shopify's own export; third-party order exports add the API's fields by name.
+    let landing_col = optional(&["Landing Site", "Landing Page", "landing_site"]);
+    let referring_col = optional(&["Referring Site", "referring_site"]);
 
     let mut wanted = vec![name_col.as_str(), created_col.as_str(), code_col.as_str()];
     wanted.extend(money_cols.iter().flatten().map(String::as_str));
-    let extra = [&id_col, &status_col, &currency_col, &cancelled_col, &paid_col, &fulfilled_col, &notes_col];
+    let extra = [
+        &id_col,
+        &status_col,
+        &currency_col,
+        &cancelled_col,
+        &paid_col,
+        &fulfilled_col,
+        &notes_col,
+        &landing_col,
+        &referring_col,
+    ];
     wanted.extend(extra.into_iter().flatten().map(String::as_str));
     wanted.sort_unstable();
     wanted.dedup();
@@ -86,6 +99,7 @@ fn read_file(
     let paid = opt_text(&paid_col)?;
     let fulfilled = opt_text(&fulfilled_col)?;
     let notes = opt_text(&notes_col)?;
+    let (landings, referrers) = (opt_text(&landing_col)?, opt_text(&referring_col)?);
 
     let mut previous: Option<&str> = None;
     'rows: for i in 0..df.height() {
@@ -136,7 +150,9 @@ fn read_file(
             refunds,
             codes: super::codes::split(code_cells.get(i).unwrap_or("")),
             titles_possible: true,
-            link: super::links::note_attributes(cell(notes, i)),
+            link: super::links::note_attributes(cell(notes, i))
+                .or(super::links::OrderLink::from_url(cell(landings, i)))
+                .or(super::links::OrderLink::from_url(cell(referrers, i)).campaign_only()),
             recorded_at: super::orders::latest_of([raw_created, cell(paid, i), cell(fulfilled, i), cell(cancels, i)], tz),
         };
         if let Err(reason) = sink.push(rank, i as u32, order, report_currency) {

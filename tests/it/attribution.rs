@@ -78,3 +78,35 @@ fn refunds_are_as_of_the_latest_time_the_export_records() {
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(md.contains(r"orders\_export\_1.csv: 2026-11-09 08:30 CET"), "{md}");
 }
+
+#[test]
+fn landing_and_referring_site_columns_of_third_party_exports_are_read() {
+    // Apps that export Shopify orders with the API's fields add `Landing Site` and `Referring
+    // Site` columns: #1 lands on anna's page, #2 comes from a link tagged with bo's campaign
+    // (the referrer's own path is not a landing path), #3 carries a code that beats both.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("roster.csv"),
+        "influencer_id,name,coupon_codes,utm_campaigns,landing_paths\nanna,Anna,ANNA10,,/pages/anna\nbo,Bo,BO15,bo_nov,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("orders_export_1.csv"),
+        "Name,Financial Status,Currency,Subtotal,Total,Discount Code,Discount Amount,Created at,Id,Landing Site,Referring Site\n\
+         #1,paid,DKK,100.00,100.00,,0.00,2026-11-03 10:00:00 +0100,1,/pages/anna?utm_source=ig,https://l.instagram.com/\n\
+         #2,paid,DKK,60.00,60.00,,0.00,2026-11-04 10:00:00 +0100,2,/,https://www.youtube.com/pages/anna?utm_campaign=bo_nov\n\
+         #3,paid,DKK,40.00,40.00,BO15,5.00,2026-11-05 10:00:00 +0100,3,/pages/anna,\n",
+    )
+    .unwrap();
+    let config = "[[report]]\nname = \"x\"\nperiod = \"2026-W45\"\n[report.inputs]\nroster = \"roster.csv\"\norders = [\"orders_export_*.csv\"]\n";
+    std::fs::write(p.join("tierwise.toml"), config).unwrap();
+    let out = run_report(&p.join("tierwise.toml"), &[]);
+    let inf = read_csv(&out.path().join("influencers.csv"));
+    let anna = row(&inf, "influencer_id", "anna");
+    assert_num(anna, "orders_by_link", Some(1.0));
+    assert_num(anna, "revenue_by_link", Some(100.0));
+    let bo = row(&inf, "influencer_id", "bo");
+    assert_num(bo, "revenue_by_link", Some(60.0));
+    assert_num(bo, "revenue_by_code", Some(40.0));
+}
