@@ -246,7 +246,16 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
     let day = |s: &str, flag: &str| parse_date(s).map_err(|e| Failure::Usage(anyhow!("--{flag} {s:?} {e}")));
     let (from, to) = (day(&args.from, "from")?, day(&args.to, "to")?);
     Period::new(from, to).map_err(|e| Failure::Usage(e.into()))?;
-    let periods = periods_between(from, to, args.every);
+    let today = crate::faults::now().with_timezone(&report.timezone).date_naive();
+    if from > today {
+        return Err(Failure::Usage(anyhow!("--from {from} has not come yet: today is {today} in {}", report.timezone)));
+    }
+    let mut periods = periods_between(from, to, args.every);
+    let later = periods.iter().filter(|p| p.from > today).count();
+    if later > 0 {
+        tracing::warn!(periods = later, %today, "periods that have not started are left out");
+        periods.retain(|p| p.from <= today);
+    }
     let _lock = lock_report(&config, &report.name)?;
     let ledger = open_ledger(&config)?;
     let bar = indicatif::ProgressBar::new(periods.len() as u64);
@@ -259,7 +268,9 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
     for period in periods {
         bar.set_message(period.label());
         let dir = report.out_dir.join(period.label());
-        if let Err(e) = run_period(&config, &ledger, report, period, &dir, args.email.then_some(args.force)) {
+        // A period still in progress is reported but emailed only with --force (as `run`).
+        let email = args.email.then_some(args.force).filter(|force| *force || period.to < today);
+        if let Err(e) = run_period(&config, &ledger, report, period, &dir, email) {
             if let Some(f) = e.downcast_ref::<DeliveryFailure>() {
                 worst = worst.max(f.exit_code());
             }

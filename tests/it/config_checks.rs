@@ -181,3 +181,24 @@ fn check_compiles_templates_and_wants_the_smtp_server_to_answer_noop() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("did not answer NOOP"));
     assert!(server.received().is_empty(), "check sends nothing");
 }
+
+#[test]
+fn rerun_leaves_out_periods_not_started_and_emails_none_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = exact_copy(dir.path(), "", FILE_OUTBOX);
+    let rerun = |from: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
+            .args(["rerun", "--config", cfg.to_str().unwrap(), "--from", from, "--to", "2026-11-30", "--email"])
+            .env("TIERWISE_NOW", "2026-11-05T12:00:00Z")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    };
+    let out = rerun("2026-10-26");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("out/2026-W44").exists() && dir.path().join("out/2026-W45").exists());
+    assert!(!dir.path().join("out/2026-W46").exists(), "a week that has not started was reported");
+    let sent = std::fs::read_dir(dir.path().join("outbox")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(sent, 1, "week 44 is emailed, week 45 (in progress) is not");
+    assert_eq!(rerun("2026-12-01").status.code(), Some(2));
+}
