@@ -64,6 +64,47 @@ pub struct RunArgs {
     /// Send even if this period was already sent.
     #[arg(long)]
     pub force: bool,
+    /// Print no summary (period, figures, data-quality counts) when done.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The log filter for a `RUST_LOG` or `--log` value: a bare level (`debug`) applies to
+/// tierwise's own lines, while other crates stay at `info` at most (the HTML parser's trace is
+/// one line per character); directives naming a target (`html5ever=trace`) are kept.
+pub fn log_filter(spec: &str) -> String {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let mut global = "info".to_string();
+    let mut own = None;
+    let mut targeted = Vec::new();
+    for d in spec.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        match LEVELS.iter().position(|l| l.eq_ignore_ascii_case(d)) {
+            Some(i) => {
+                own = Some(LEVELS[i]);
+                global = LEVELS[i.min(3)].to_string();
+            }
+            None => targeted.push(d.to_string()),
+        }
+    }
+    let mut out = vec![global, "tokio_cron_scheduler=warn".to_string()];
+    if let Some(level) = own {
+        out.push(format!("tierwise={level}"));
+    }
+    out.extend(targeted);
+    out.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn a_bare_level_is_tierwise_own() {
+        assert_eq!(log_filter("debug"), "info,tokio_cron_scheduler=warn,tierwise=debug");
+        assert_eq!(log_filter("warn"), "warn,tokio_cron_scheduler=warn,tierwise=warn");
+        assert_eq!(log_filter("info,html5ever=trace"), "info,tokio_cron_scheduler=warn,tierwise=info,html5ever=trace");
+        assert_eq!(log_filter("tierwise=trace"), "info,tokio_cron_scheduler=warn,tierwise=trace");
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

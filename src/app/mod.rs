@@ -47,7 +47,11 @@ impl Failure {
 
 pub fn main(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Run(args) => run(&args).map(|_| ()),
+        Command::Run(args) => run(&args).map(|outcome| {
+            if !args.quiet {
+                print!("{}", outcome.summary);
+            }
+        }),
         Command::Rerun(args) => run::rerun(&args),
         Command::Check(args) => status::check(&args),
         Command::Pull(args) => pull::pull(&args),

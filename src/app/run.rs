@@ -32,6 +32,8 @@ pub fn resolve_period(args: &RunArgs, report: &ReportConfig, now: chrono::DateTi
 pub struct RunOutcome {
     pub dir: PathBuf,
     pub files: Vec<PathBuf>,
+    /// A few lines for the terminal: the period, headline figures and data-quality counts.
+    pub summary: String,
 }
 
 /// The report's lock: held for a whole run; a second run of the same report is refused.
@@ -180,6 +182,7 @@ fn produce(
             .collect();
     }
     let inputs = serde_json::to_string(&data.inputs).unwrap_or_default();
+    let summary = report::terminal::summary(&data, dir);
     let started = Instant::now();
     // Render first: a broken template must leave no half-written folder behind.
     let rendered = report::render_report(&data)?;
@@ -193,7 +196,7 @@ fn produce(
     if let (Some(force), Some(ledger)) = (email, ledger) {
         super::send::send(config, ledger, report, &period, &rendered, dir, force)?;
     }
-    Ok((RunOutcome { dir: dir.to_path_buf(), files }, inputs))
+    Ok((RunOutcome { dir: dir.to_path_buf(), files, summary }, inputs))
 }
 
 /// After a recorded run: the input files are kept in the snapshot folder by fingerprint, and

@@ -150,6 +150,14 @@ fn report(
         }
         None => 8,
     };
+    let digest_rows = match f.integer("digest_rows", p) {
+        Some(n) if (1..=50).contains(n.get_ref()) => *n.get_ref() as usize,
+        Some(n) => {
+            p.at(n.span(), "`digest_rows` must be between 1 and 50 (the email stays under 100 KB)");
+            10
+        }
+        None => 10,
+    };
     let statements = match f.table("statements", p) {
         Some(mut t) => {
             let send = t.boolean("send", p).unwrap_or(false);
@@ -182,6 +190,7 @@ fn report(
         signals,
         campaign_start,
         trend_periods,
+        digest_rows,
         statements,
         pull,
     })

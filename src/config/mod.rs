@@ -105,6 +105,8 @@ pub struct ReportConfig {
     pub campaign_start: Option<chrono::NaiveDate>,
     /// How many periods the trend chart shows (this one included).
     pub trend_periods: u32,
+    /// How many of the best and of the weakest influencers by ROI the email digest lists.
+    pub digest_rows: usize,
     /// One statement email per influencer with an address in the roster's `email` column.
     pub statements: bool,
     pub pull: PullConfig,

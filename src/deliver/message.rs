@@ -1,5 +1,5 @@
-//! The report email: a plain-text and an HTML alternative, with influencers.csv and tiers.csv
-//! attached. Header values come from the validated config and never carry CR or LF.
+//! The report email: a plain-text and an HTML alternative (a digest), with report.html,
+//! influencers.csv and tiers.csv attached (one report.zip when they are large). Header values come from the validated config and never carry CR or LF.
 
 use super::DeliverError;
 use crate::config::ReportEmail;
@@ -63,7 +63,7 @@ pub fn report_list(cfg: &ReportEmail) -> Vec<String> {
 }
 
 /// Builds the email to those of the report's `to` and `cc` that are in `only`; `dir` holds the
-/// run's CSV files to attach.
+/// run's CSV files to attach (see `report::bundle`).
 pub fn build(
     cfg: &ReportEmail,
     subject: &str,
@@ -85,11 +85,11 @@ pub fn build(
     }
     let body = MultiPart::alternative().singlepart(SinglePart::plain(rendered.text.clone())).multipart(related);
     let mut mixed = MultiPart::mixed().multipart(body);
-    for name in ["influencers.csv", "tiers.csv"] {
-        let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|source| DeliverError::Attachment { path: path.clone(), source })?;
-        let csv = ContentType::parse("text/csv; charset=utf-8").unwrap_or(ContentType::TEXT_PLAIN);
-        mixed = mixed.singlepart(Attachment::new(name.to_string()).body(bytes, csv));
+    let files = crate::report::bundle::attachments(rendered, dir)
+        .map_err(|e| DeliverError::Attachment { path: e.path, source: e.source })?;
+    for file in files {
+        let kind = ContentType::parse(file.content_type).unwrap_or(ContentType::TEXT_PLAIN);
+        mixed = mixed.singlepart(Attachment::new(file.name).body(file.body, kind));
     }
     builder.multipart(mixed).map_err(DeliverError::Build)
 }

@@ -13,7 +13,21 @@ use serde::Serialize;
 pub struct Advice {
     pub subject: String,
     pub text: String,
+    /// The money at stake, formatted (empty when the recommendation is not about money).
+    pub at_stake: String,
 }
+
+/// The period's recommendations: all of them for report.html, and the few with the most money
+/// at stake for the top of the email.
+#[derive(Debug, Clone, Default)]
+pub struct Recommendations {
+    pub all: Vec<Advice>,
+    /// At most `ACTIONS`, most money at stake first.
+    pub actions: Vec<Advice>,
+}
+
+/// How many actions the email leads with.
+pub const ACTIONS: usize = 5;
 
 /// How far from a benchmark a figure must be before it is called out.
 const FAR: f64 = 2.0;
@@ -24,15 +38,22 @@ const SHOWN_PER_KIND: usize = 3;
 /// How many of the others are named.
 const NAMED: usize = 5;
 
-/// A candidate recommendation and the money at stake, for ranking within its kind.
+/// A candidate recommendation and the money at stake, for ranking.
+#[derive(Clone)]
 struct Ranked {
     weight: f64,
+    /// `weight` is money (not, say, a count of orders).
+    money: bool,
     advice: Advice,
+}
+
+fn by_weight(found: &mut [Ranked]) {
+    found.sort_by(|a, b| b.weight.partial_cmp(&a.weight).unwrap_or(std::cmp::Ordering::Equal));
 }
 
 /// The weightiest `SHOWN_PER_KIND` of one kind, then one line naming the others.
 fn top(mut found: Vec<Ranked>, labels: &Labels) -> Vec<Advice> {
-    found.sort_by(|a, b| b.weight.partial_cmp(&a.weight).unwrap_or(std::cmp::Ordering::Equal));
+    by_weight(&mut found);
     let rest: Vec<String> = found.iter().skip(SHOWN_PER_KIND).map(|r| r.advice.subject.clone()).collect();
     let mut out: Vec<Advice> = found.into_iter().take(SHOWN_PER_KIND).map(|r| r.advice).collect();
     if !out.is_empty() && !rest.is_empty() {
@@ -43,6 +64,7 @@ fn top(mut found: Vec<Ranked>, labels: &Labels) -> Vec<Advice> {
         out.push(Advice {
             subject: labels.fill("adv_more_subject", &[("count", &rest.len().to_string())]),
             text: labels.fill("adv_more", &[("names", &names)]),
+            at_stake: String::new(),
         });
     }
     out
@@ -54,37 +76,52 @@ struct Writer<'a> {
     benchmarks: &'a Benchmarks,
 }
 
-/// Recommendations for the period, most pressing first.
-pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> Vec<Advice> {
+/// Recommendations for the period, most pressing first, and the actions with the most money
+/// at stake.
+pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> Recommendations {
     let w = Writer { labels, fmt, benchmarks };
     let people = &figures.influencers;
-    let mut out = top(people.iter().filter_map(|r| w.silent(r)).collect(), labels);
-    out.extend(top(people.iter().filter_map(|r| w.return_gap(r)).collect(), labels));
-    out.extend(top(people.iter().filter_map(|r| w.fee_gap(r)).collect(), labels));
-    // An influencer flagged by the audience signal is advised there, with its threshold.
     let flagged = |r: &&FigureRow| !figures.quality.low_engagement.iter().any(|l| l.influencer_id == r.influencer_id);
-    out.extend(top(
+    let kinds: Vec<Vec<Ranked>> = vec![
+        people.iter().filter_map(|r| w.silent(r)).collect(),
+        people.iter().filter_map(|r| w.return_gap(r)).collect(),
+        people.iter().filter_map(|r| w.fee_gap(r)).collect(),
+        // An influencer flagged by the audience signal is advised there, with its threshold.
         people.iter().filter(flagged).filter_map(|r| w.engagement_gap(r, r.display_name().to_string())).collect(),
-        labels,
-    ));
-    for t in &figures.tiers {
-        out.extend(w.engagement_gap(t, labels.fill("tier_subject", &[("tier", &t.tier)])).map(|r| r.advice));
-    }
-    let codes = figures.quality.unmatched_codes.iter().map(|code| Ranked {
-        weight: code.orders as f64,
-        advice: Advice {
-            subject: labels.fill("code_subject", &[("code", &code.code)]),
-            text: labels.fill("adv_code", &[("orders", &fmt.count(code.orders as i64))]),
-        },
-    });
-    out.extend(top(codes.collect(), labels));
-    for kind in super::signals::advice(figures, labels, fmt) {
-        out.extend(top(kind.into_iter().map(|(weight, advice)| Ranked { weight, advice }).collect(), labels));
-    }
+        figures
+            .quality
+            .unmatched_codes
+            .iter()
+            .map(|code| Ranked {
+                weight: code.orders as f64,
+                money: false,
+                advice: Advice {
+                    subject: labels.fill("code_subject", &[("code", &code.code)]),
+                    text: labels.fill("adv_code", &[("orders", &fmt.count(code.orders as i64))]),
+                    at_stake: String::new(),
+                },
+            })
+            .collect(),
+    ];
+    let tier_gaps: Vec<Ranked> =
+        figures.tiers.iter().filter_map(|t| w.engagement_gap(t, labels.fill("tier_subject", &[("tier", &t.tier)]))).collect();
+    // The signals, per kind: a leaked code's weight is the revenue through it (money at stake);
+    // the audience signals' weights are not money.
+    let signal_kinds: Vec<Vec<Ranked>> = super::signals::advice(figures, labels, fmt)
+        .into_iter()
+        .enumerate()
+        .map(|(k, kind)| kind.into_iter().map(|(weight, advice)| Ranked { weight, money: k == 0, advice }).collect())
+        .collect();
+    let mut singles: Vec<Ranked> = Vec::new();
     if figures.quality.attribution_conflicts > 0 {
-        out.push(Advice {
-            subject: labels.get("adv_shared_subject"),
-            text: labels.fill("adv_shared", &[("count", &fmt.count(figures.quality.attribution_conflicts as i64))]),
+        singles.push(Ranked {
+            weight: 0.0,
+            money: false,
+            advice: Advice {
+                subject: labels.get("adv_shared_subject"),
+                text: labels.fill("adv_shared", &[("count", &fmt.count(figures.quality.attribution_conflicts as i64))]),
+                at_stake: String::new(),
+            },
         });
     }
     let best = people
@@ -92,28 +129,63 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
         .filter(|r| r.roi_pct.is_some_and(|v| v > 0.0))
         .max_by(|a, b| a.roi_pct.partial_cmp(&b.roi_pct).unwrap_or(std::cmp::Ordering::Equal));
     if let Some(best) = best {
-        out.push(Advice {
-            subject: best.display_name().to_string(),
-            text: labels.fill(
-                "adv_best",
-                &[
-                    ("roi", &fmt.pct_value(best.roi_pct)),
-                    ("revenue", &fmt.money(best.revenue)),
-                    ("orders", &fmt.count(best.orders)),
-                ],
-            ),
+        // What keeping them is worth: the period's profit from them.
+        let profit = best.revenue - best.cost;
+        singles.push(Ranked {
+            weight: profit,
+            money: true,
+            advice: Advice {
+                subject: best.display_name().to_string(),
+                text: labels.fill(
+                    "adv_best",
+                    &[
+                        ("roi", &fmt.pct_value(best.roi_pct)),
+                        ("revenue", &fmt.money(best.revenue)),
+                        ("orders", &fmt.count(best.orders)),
+                    ],
+                ),
+                at_stake: fmt.money(profit),
+            },
         });
     }
-    out
+    let mut candidates: Vec<Ranked> =
+        kinds.iter().chain(&signal_kinds).flatten().chain(&tier_gaps).chain(&singles).filter(|r| r.money && r.weight > 0.0).cloned().collect();
+    by_weight(&mut candidates);
+    let mut actions: Vec<Advice> = candidates.into_iter().take(ACTIONS).map(|r| r.advice).collect();
+    // Fewer than three about money: the others that need doing (unknown codes, shared orders).
+    for r in kinds.iter().flatten().chain(&singles).filter(|r| !r.money) {
+        if actions.len() >= 3 {
+            break;
+        }
+        actions.push(r.advice.clone());
+    }
+    let mut all: Vec<Advice> = Vec::new();
+    let mut kinds = kinds.into_iter();
+    for kind in kinds.by_ref().take(4) {
+        all.extend(top(kind, labels));
+    }
+    all.extend(tier_gaps.iter().map(|r| r.advice.clone()));
+    for kind in kinds {
+        all.extend(top(kind, labels));
+    }
+    for kind in signal_kinds {
+        all.extend(top(kind, labels));
+    }
+    all.extend(singles.into_iter().map(|r| r.advice));
+    Recommendations { all, actions }
 }
 
 impl Writer<'_> {
+    fn ranked(&self, weight: f64, subject: String, text: String) -> Ranked {
+        let at_stake = if weight > 0.0 { self.fmt.money(weight) } else { String::new() };
+        Ranked { weight, money: true, advice: Advice { subject, text, at_stake } }
+    }
+
     /// Paid this period, but no posts. Weight: what was paid.
     fn silent(&self, r: &FigureRow) -> Option<Ranked> {
         let text =
             self.labels.fill("adv_silent", &[("paid", &self.fmt.money(r.cost_rows)), ("orders", &self.fmt.count(r.orders))]);
-        (r.cost_rows > 0.0 && r.posts == 0)
-            .then(|| Ranked { weight: r.cost_rows, advice: Advice { subject: r.display_name().into(), text } })
+        (r.cost_rows > 0.0 && r.posts == 0).then(|| self.ranked(r.cost_rows, r.display_name().into(), text))
     }
 
     /// Engagement rate under half the tier's expected low end. Weight: the cost.
@@ -130,10 +202,10 @@ impl Writer<'_> {
                 ("tier", &r.tier),
                 ("low", &self.fmt.percent(Some(bench.low), 0)),
                 ("high", &self.fmt.percent(Some(bench.high), 0)),
-                ("source", &bench.source),
+                ("source", &source_name(&bench.source, self.labels)),
             ],
         );
-        Some(Ranked { weight: r.cost, advice: Advice { subject, text } })
+        Some(self.ranked(r.cost, subject, text))
     }
 
     /// Return per unit spent under half of what accounts of this size bring. Weight: the money
@@ -151,10 +223,10 @@ impl Writer<'_> {
                 ("roi", &self.fmt.pct_value(r.roi_pct)),
                 ("expected", &self.fmt.number(bench.roas, 0)),
                 ("followers", &self.fmt.opt_count(r.followers)),
-                ("source", &bench.source),
+                ("source", &source_name(&bench.source, self.labels)),
             ],
         );
-        Some(Ranked { weight: r.cost - r.revenue, advice: Advice { subject: r.display_name().into(), text } })
+        Some(self.ranked(r.cost - r.revenue, r.display_name().into(), text))
     }
 
     /// Fee per post far above the rule of thumb for the follower count. Weight: the fees paid
@@ -178,11 +250,23 @@ impl Writer<'_> {
                 ("times", &self.fmt.number(times, 1)),
                 ("rule", &self.fmt.money(fair)),
                 ("followers", &self.fmt.count(followers)),
-                ("source", &rule.source),
+                ("source", &source_name(&rule.source, self.labels)),
             ],
         );
-        Some(Ranked { weight: r.fees - fair * r.posts as f64, advice: Advice { subject: r.display_name().into(), text } })
+        Some(self.ranked(r.fees - fair * r.posts as f64, r.display_name().into(), text))
     }
+}
+
+/// A benchmark's source in the reader's language: the founding documents by their translated
+/// names, a configured source as written.
+pub fn source_name(source: &str, labels: &Labels) -> String {
+    let key = match source {
+        crate::benchmarks::SEED_DA_2025 => "src_da_2025",
+        crate::benchmarks::SEED_AWIN => "src_awin",
+        crate::benchmarks::SEED_PRICE => "src_price",
+        _ => return source.to_string(),
+    };
+    labels.get(key)
 }
 
 /// The benchmark table as lines for the report.
@@ -197,7 +281,7 @@ pub fn benchmark_lines(benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> V
                     ("tier", &b.tier),
                     ("low", &fmt.percent(Some(b.low), 0)),
                     ("high", &fmt.percent(Some(b.high), 0)),
-                    ("source", &b.source),
+                    ("source", &source_name(&b.source, labels)),
                 ],
             )
         })
@@ -208,12 +292,19 @@ pub fn benchmark_lines(benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> V
             Some(next) => labels.fill("bench_size_range", &[("min", &min), ("max", &fmt.count(next.min_followers - 1))]),
             None => labels.fill("bench_size_open", &[("min", &min)]),
         };
-        lines.push(labels.fill("bench_roas", &[("size", &size), ("roas", &fmt.number(b.roas, 0)), ("source", &b.source)]));
+        lines.push(labels.fill(
+            "bench_roas",
+            &[("size", &size), ("roas", &fmt.number(b.roas, 0)), ("source", &source_name(&b.source, labels))],
+        ));
     }
     if let Some(fee) = &benchmarks.fee {
         lines.push(labels.fill(
             "bench_fee",
-            &[("amount", &fmt.money(fee.amount)), ("per", &fmt.count(fee.per_followers)), ("source", &fee.source)],
+            &[
+                ("amount", &fmt.money(fee.amount)),
+                ("per", &fmt.count(fee.per_followers)),
+                ("source", &source_name(&fee.source, labels)),
+            ],
         ));
     }
     lines

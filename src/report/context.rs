@@ -5,6 +5,7 @@
 use super::RunData;
 use super::advice::{self, Advice};
 use super::charts::Chart;
+use super::digest::{self, DigestView};
 use super::format::{Change, Fmt, change, change_points};
 use super::i18n::{Formula, Labels};
 use crate::metrics::FigureRow;
@@ -35,6 +36,12 @@ pub struct ReportContext {
     pub median_line: String,
     pub benchmarks: Vec<String>,
     pub recommendations: Vec<Advice>,
+    /// The 3–5 recommendations with the most money at stake: the top of the email.
+    pub actions: Vec<Advice>,
+    /// What the email shows of the full lists (see `digest.rs`).
+    pub digest: DigestView,
+    /// The report locale's decimal mark, for report.html's sorting script.
+    pub decimal_mark: String,
     pub quality: QualityView,
     pub methodology: Vec<Formula>,
     pub inputs: Vec<InputView>,
@@ -279,6 +286,42 @@ pub fn build(data: &RunData<'_>, labels: &Labels, fmt: &Fmt, charts: &[Chart]) -
         c => labels.fill("scope_campaigns", &[("count", &count), ("campaigns", &c.join(", "))]),
     };
     let total = &cur.total;
+    let recs = advice::recommend(cur, &report.benchmarks, labels, fmt);
+    let sorted = by_roi(&cur.influencers);
+    let with_roi = sorted.iter().filter(|r| r.roi_pct.is_some()).count();
+    let influencers: Vec<RowView> = sorted.into_iter().map(|r| row_view(r, fmt)).collect();
+    let mut code_rows: Vec<&crate::metrics::CodeUse> = cur.codes.iter().collect();
+    code_rows
+        .sort_by(|a, b| b.orders.cmp(&a.orders).then(b.revenue.partial_cmp(&a.revenue).unwrap_or(std::cmp::Ordering::Equal)));
+    let codes: Vec<CodeView> = code_rows
+        .into_iter()
+        .map(|c| CodeView {
+            code: c.code.clone(),
+            influencer: names.get(c.influencer_id.as_str()).copied().unwrap_or(c.influencer_id.as_str()).to_string(),
+            orders: fmt.count(c.orders),
+            revenue: fmt.money(c.revenue),
+        })
+        .chain(cur.influencers.iter().filter(|r| r.orders_by_link > 0).map(|r| CodeView {
+            code: labels.get("by_link"),
+            influencer: r.display_name().to_string(),
+            orders: fmt.count(r.orders_by_link),
+            revenue: fmt.money(r.revenue_by_link),
+        }))
+        .collect();
+    let quality = quality(data, labels, fmt);
+    let digest = digest::build(
+        data,
+        &digest::Full {
+            influencers: &influencers,
+            with_roi,
+            codes: &codes,
+            unmatched: &quality.unmatched_codes,
+            recommendations: recs.all.len(),
+            actions: recs.actions.len(),
+        },
+        labels,
+        fmt,
+    );
     ReportContext {
         lang: labels.locale.code().to_string(),
         t: labels.map.clone(),
@@ -309,23 +352,8 @@ pub fn build(data: &RunData<'_>, labels: &Labels, fmt: &Fmt, charts: &[Chart]) -
         }),
         tiers: cur.tiers.iter().map(|r| row_view(r, fmt)).collect(),
         total: row_view(total, fmt),
-        influencers: by_roi(&cur.influencers).into_iter().map(|r| row_view(r, fmt)).collect(),
-        codes: cur
-            .codes
-            .iter()
-            .map(|c| CodeView {
-                code: c.code.clone(),
-                influencer: names.get(c.influencer_id.as_str()).copied().unwrap_or(c.influencer_id.as_str()).to_string(),
-                orders: fmt.count(c.orders),
-                revenue: fmt.money(c.revenue),
-            })
-            .chain(cur.influencers.iter().filter(|r| r.orders_by_link > 0).map(|r| CodeView {
-                code: labels.get("by_link"),
-                influencer: r.display_name().to_string(),
-                orders: fmt.count(r.orders_by_link),
-                revenue: fmt.money(r.revenue_by_link),
-            }))
-            .collect(),
+        influencers,
+        codes,
         charts: charts.iter().map(|c| ChartView { name: c.name.to_string(), src: c.file_name(), alt: c.alt.clone() }).collect(),
         reach_note: labels.fill(
             "reach_note",
@@ -342,8 +370,11 @@ pub fn build(data: &RunData<'_>, labels: &Labels, fmt: &Fmt, charts: &[Chart]) -
             .collect::<Vec<_>>()
             .join(" · "),
         benchmarks: advice::benchmark_lines(&report.benchmarks, labels, fmt),
-        recommendations: advice::recommend(cur, &report.benchmarks, labels, fmt),
-        quality: quality(data, labels, fmt),
+        recommendations: recs.all,
+        actions: recs.actions,
+        digest,
+        decimal_mark: fmt.number(0.5, 1).chars().nth(1).map(String::from).unwrap_or_default(),
+        quality,
         methodology: labels.methodology.clone(),
         inputs: data
             .inputs

@@ -2,15 +2,18 @@
 //! report.html and report.md — and the email's bodies.
 
 pub mod advice;
+pub mod bundle;
 pub mod charts;
 pub mod context;
 pub mod csv;
+pub mod digest;
 pub mod format;
 pub mod i18n;
 pub mod render;
 pub mod signals;
 pub mod statement;
 pub mod summary;
+pub mod terminal;
 
 use crate::metrics::Figures;
 use crate::period::Period;

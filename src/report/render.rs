@@ -1,13 +1,15 @@
 //! Renders the context through tera: the built-in templates, or a user's folder of
-//! replacements with the same names (`report.html.tera`, `report.md.tera`, `email.txt.tera`).
+//! replacements with the same names (`report.html.tera`, `email.html.tera`, `report.md.tera`,
+//! `email.txt.tera`).
 
 use super::context::ReportContext;
 use std::path::{Path, PathBuf};
 use tera::{Context, Kwargs, State, Tera};
 
 /// Template names (as registered) and their built-in text.
-const BUILT_IN: [(&str, &str); 5] = [
+const BUILT_IN: [(&str, &str); 6] = [
     ("report.html", include_str!("../../templates/report.html.tera")),
+    ("email.html", include_str!("../../templates/email.html.tera")),
     ("report.md", include_str!("../../templates/report.md.tera")),
     ("email.txt", include_str!("../../templates/email.txt.tera")),
     ("statement.html", include_str!("../../templates/statement.html.tera")),
@@ -17,9 +19,10 @@ const BUILT_IN: [(&str, &str); 5] = [
 /// The rendered bodies of one report.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    /// report.html: charts as `tiers.png` beside it.
+    /// report.html: the complete report, charts as `tiers.png` beside it.
     pub html: String,
-    /// The email's HTML part: charts as `cid:` references to its inline parts.
+    /// The email's HTML part, a digest with its CSS inlined: charts as `cid:` references to its
+    /// inline parts.
     pub email_html: String,
     pub markdown: String,
     pub text: String,
@@ -124,8 +127,10 @@ pub fn inline_css(html: &str) -> Result<String, RenderError> {
 /// Renders the report's bodies; `charts` were drawn for this context.
 pub fn render(tera: &Tera, ctx: &ReportContext, charts: Vec<super::charts::Chart>) -> Result<Rendered, RenderError> {
     Ok(Rendered {
-        html: inline_css(&render_one(tera, "report.html", ctx)?)?,
-        email_html: inline_css(&render_one(tera, "report.html", &ctx.for_email(&charts))?)?,
+        // report.html is opened in a browser, which reads its <style>: inlining would repeat
+        // the rules on each of thousands of cells.
+        html: render_one(tera, "report.html", ctx)?,
+        email_html: inline_css(&render_one(tera, "email.html", &ctx.for_email(&charts))?)?,
         markdown: render_one(tera, "report.md", ctx)?,
         text: render_one(tera, "email.txt", ctx)?,
         charts,

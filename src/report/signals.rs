@@ -88,7 +88,8 @@ pub fn advice(figures: &Figures, labels: &Labels, fmt: &Fmt) -> [Vec<(f64, Advic
         .iter()
         .map(|s| {
             let subject = labels.fill("code_subject", &[("code", &s.code)]);
-            (s.revenue, Advice { subject, text: labels.fill("adv_leak", &[("what", &w.leak(s))]) })
+            let text = labels.fill("adv_leak", &[("what", &w.leak(s))]);
+            (s.revenue, Advice { subject, text, at_stake: fmt.money(s.revenue) })
         })
         .collect();
     let jumps = q
@@ -96,7 +97,7 @@ pub fn advice(figures: &Figures, labels: &Labels, fmt: &Fmt) -> [Vec<(f64, Advic
         .iter()
         .map(|j| {
             let text = labels.fill("adv_audience", &[("what", &w.jump(j))]);
-            (j.share.abs(), Advice { subject: w.name(&j.influencer_id), text })
+            (j.share.abs(), Advice { subject: w.name(&j.influencer_id), text, at_stake: String::new() })
         })
         .collect();
     let low = q
@@ -104,7 +105,7 @@ pub fn advice(figures: &Figures, labels: &Labels, fmt: &Fmt) -> [Vec<(f64, Advic
         .iter()
         .map(|l| {
             let text = labels.fill("adv_audience", &[("what", &w.low(l))]);
-            (l.benchmark_low * l.floor - l.engagement_rate, Advice { subject: w.name(&l.influencer_id), text })
+            (l.benchmark_low * l.floor - l.engagement_rate, Advice { subject: w.name(&l.influencer_id), text, at_stake: String::new() })
         })
         .collect();
     [leaks, jumps, low]

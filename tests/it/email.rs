@@ -57,9 +57,10 @@ fn smtp_server_receives_both_parts_and_attachments_once() {
         .map(|a| (a.attachment_name().unwrap_or("").to_string(), String::from_utf8_lossy(a.contents()).into_owned()))
         .collect();
     let names: Vec<&str> = attachments.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["influencers.csv", "tiers.csv"]);
+    assert_eq!(names, ["report.html", "influencers.csv", "tiers.csv"]);
     let written = std::fs::read_to_string(dir.path().join("out/2026-W43/influencers.csv")).unwrap();
-    assert_eq!(attachments[0].1, written);
+    assert_eq!(attachments[1].1, written);
+    assert!(attachments[0].1.contains("src=\"data:image/png;base64,"), "the attached report.html carries its charts");
 }
 
 #[test]

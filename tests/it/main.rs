@@ -8,6 +8,7 @@ mod config_checks;
 mod credentials;
 mod daemon;
 mod delivery;
+mod digest;
 mod email;
 mod exact;
 mod figures;

@@ -107,3 +107,41 @@ pub fn assert_num(row: &HashMap<String, String>, column: &str, expected: Option<
         }
     }
 }
+
+/// A generated shop (`tierwise generate`) with `influencers` run once per test process: the
+/// report folder and the .eml its file outbox received. Shared by the tests of the digest's
+/// size and of report.html at scale; the inputs are deleted after the run.
+pub struct GeneratedRun {
+    pub influencers: usize,
+    /// report.html, report.md, the CSVs and charts.
+    pub out: PathBuf,
+    pub eml: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn generated_run(influencers: usize) -> &'static GeneratedRun {
+    static RUNS: std::sync::Mutex<Vec<&'static GeneratedRun>> = std::sync::Mutex::new(Vec::new());
+    let mut runs = RUNS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(run) = runs.iter().find(|r| r.influencers == influencers) {
+        return run;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let n = influencers.to_string();
+    let orders = (influencers / 2).clamp(800, 4000).to_string();
+    let generate =
+        tierwise(&["generate", "--out", data.to_str().unwrap(), "--influencers", &n, "--orders", &orders, "--weeks", "3"]);
+    assert!(generate.status.success(), "{}", String::from_utf8_lossy(&generate.stderr));
+    let config = data.join("tierwise.toml");
+    let out = dir.path().join("report");
+    let run = tierwise(&["run", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let outbox = data.join("out/outbox");
+    let eml = std::fs::read_dir(&outbox).unwrap().next().unwrap().unwrap().path();
+    let kept = dir.path().join("report.eml");
+    std::fs::rename(&eml, &kept).unwrap();
+    std::fs::remove_dir_all(&data).unwrap();
+    let run: &'static GeneratedRun = Box::leak(Box::new(GeneratedRun { influencers, out, eml: kept, _dir: dir }));
+    runs.push(run);
+    run
+}
