@@ -148,8 +148,15 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
             },
         });
     }
-    let mut candidates: Vec<Ranked> =
-        kinds.iter().chain(&signal_kinds).flatten().chain(&tier_gaps).chain(&singles).filter(|r| r.money && r.weight > 0.0).cloned().collect();
+    let mut candidates: Vec<Ranked> = kinds
+        .iter()
+        .chain(&signal_kinds)
+        .flatten()
+        .chain(&tier_gaps)
+        .chain(&singles)
+        .filter(|r| r.money && r.weight > 0.0)
+        .cloned()
+        .collect();
     by_weight(&mut candidates);
     let mut actions: Vec<Advice> = candidates.into_iter().take(ACTIONS).map(|r| r.advice).collect();
     // Fewer than three about money: the others that need doing (unknown codes, shared orders).
@@ -308,4 +315,43 @@ pub fn benchmark_lines(benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> V
         ));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::format::Locale;
+
+    /// An influencer of 50,000 followers who returned `revenue` on `cost` (far under 6:1).
+    fn weak(id: &str, cost: f64, revenue: f64) -> FigureRow {
+        FigureRow {
+            influencer_id: id.into(),
+            name: id.into(),
+            tier: "meso".into(),
+            followers: Some(50_000),
+            posts: 1,
+            cost,
+            revenue,
+            roas: Some(revenue / cost),
+            roi_pct: Some((revenue - cost) / cost * 100.0),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn actions_are_the_five_with_the_most_money_at_stake() {
+        let labels = Labels::load(Locale::En, None).unwrap();
+        let fmt = Fmt { locale: Locale::En, currency: "DKK".into() };
+        let stakes = [300.0, 9_000.0, 100.0, 5_000.0, 700.0, 2_000.0, 40.0];
+        let people: Vec<FigureRow> = stakes.iter().enumerate().map(|(i, s)| weak(&format!("p{i}"), s + 10.0, 10.0)).collect();
+        let figures = Figures { influencers: people, ..Default::default() };
+        let recs = recommend(&figures, &Benchmarks::founding(None), &labels, &fmt);
+        let subjects: Vec<&str> = recs.actions.iter().map(|a| a.subject.as_str()).collect();
+        assert_eq!(subjects, ["p1", "p3", "p5", "p4", "p0"], "most money at stake first, at most five");
+        assert_eq!(recs.actions[0].at_stake, "DKK 9,000.00");
+        // report.html keeps the per-kind list: three shown, the others named in one line
+        assert_eq!(recs.all.len(), 4);
+        assert_eq!(recs.all[3].subject, "4 more");
+        assert!(recs.all[3].text.starts_with("p4, p0, p2, p6"), "{:?}", recs.all[3]);
+    }
 }

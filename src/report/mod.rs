@@ -124,6 +124,12 @@ pub fn render_report(data: &RunData<'_>) -> Result<render::Rendered, ReportError
     let ctx = context::build(data, &labels, &fmt, &charts);
     let tera = render::templates(report.templates.as_deref())?;
     let mut rendered = render::render(&tera, &ctx, charts)?;
+    tracing::debug!(
+        report_html = rendered.html.len(),
+        email_html = rendered.email_html.len(),
+        markdown = rendered.markdown.len(),
+        "report rendered (bytes)"
+    );
     if report.statements {
         rendered.statements = statement::render_statements(data, &tera, &labels, &fmt)?;
     }

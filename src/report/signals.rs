@@ -105,7 +105,10 @@ pub fn advice(figures: &Figures, labels: &Labels, fmt: &Fmt) -> [Vec<(f64, Advic
         .iter()
         .map(|l| {
             let text = labels.fill("adv_audience", &[("what", &w.low(l))]);
-            (l.benchmark_low * l.floor - l.engagement_rate, Advice { subject: w.name(&l.influencer_id), text, at_stake: String::new() })
+            (
+                l.benchmark_low * l.floor - l.engagement_rate,
+                Advice { subject: w.name(&l.influencer_id), text, at_stake: String::new() },
+            )
         })
         .collect();
     [leaks, jumps, low]

@@ -23,5 +23,6 @@ mod report;
 mod signals;
 mod statements;
 mod support;
+mod terminal;
 mod woocommerce;
 mod worked_cases;
