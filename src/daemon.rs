@@ -5,10 +5,16 @@
 //! goes on. At start-up, fires missed while it was down are run once, oldest first
 //! (systemd `Persistent=`). A report's `[report.pull] schedule` fires its API pulls the same
 //! way (not caught up). SIGTERM or SIGINT: no new runs; the running one finishes.
+//!
+//! Several daemons may share one PostgreSQL ledger: each arms every schedule, and each fire is
+//! claimed in the ledger by exactly one of them (`fire/<report>/<at>`), the run under the
+//! report's run claim. A daemon that dies leaves claims that run out after the lease; every
+//! daemon sweeps for fire claims that ran out before their fire was handled and runs them.
 
 use crate::app::{self, Failure};
 use crate::config::Config;
 use crate::deliver::Ledger;
+use crate::deliver::claims::ClaimGuard;
 use crate::period::Period;
 use crate::schedule::Schedule;
 use anyhow::Context;
@@ -21,12 +27,14 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 /// How long a stop waits for the running report.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// A report's scheduled instant has come: its run, or (`pull`) its API pull.
+/// A report's scheduled instant has come: its run, or (`pull`) its API pull. `retry`: a fire
+/// whose claim ran out before it was handled (its daemon died), taken over from the ledger.
 #[derive(Debug, Clone, Copy)]
 struct Fire {
     report: usize,
     pull: bool,
     at: DateTime<Utc>,
+    retry: bool,
 }
 
 /// Runs until SIGTERM or SIGINT.
@@ -42,8 +50,8 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     // Signals first: a stop during catch-up must finish the running report, not kill it.
     let mut term =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("SIGTERM").map_err(failure)?;
-    let ledger = Ledger::open(&config.state_dir).map_err(|e| failure(e.into()))?;
-    if catch_up(&config, &ledger, &scheduled, &mut term).await == Flow::Stop {
+    blocking(&config, |_| Ok(())).await.map_err(failure)?;
+    if catch_up(&config, &scheduled, &mut term).await == Flow::Stop {
         tracing::info!("daemon stopped");
         return Ok(());
     }
@@ -58,21 +66,61 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     for (report, schedule) in &pulls {
         arm(&scheduler, &tx, &config, (*report, true), schedule, Utc::now()).await.map_err(failure)?;
     }
+    let mut sweep = tokio::time::interval(config.claim_lease.max(Duration::from_secs(1)));
     loop {
         tokio::select! {
             Some(fire) = rx.recv() => {
                 if run_one(&config, fire, &mut term).await == Flow::Stop {
                     break;
                 }
+                if fire.retry {
+                    continue;
+                }
                 let list = if fire.pull { &pulls } else { &scheduled };
                 let (_, schedule) = list.iter().find(|(i, _)| *i == fire.report).expect("a fire comes from a scheduled report");
                 arm(&scheduler, &tx, &config, (fire.report, fire.pull), schedule, fire.at.max(Utc::now())).await.map_err(failure)?;
+            }
+            _ = sweep.tick() => {
+                for fire in stale_fires(&config, &scheduled).await {
+                    let _ = tx.send(fire);
+                }
             }
             _ = stop_signal(&mut term) => break,
         }
     }
     tracing::info!("daemon stopped");
     Ok(())
+}
+
+/// Runs `f` with a ledger connection on a blocking thread (the PostgreSQL client blocks).
+async fn blocking<T: Send + 'static>(
+    config: &Config,
+    f: impl FnOnce(&Ledger) -> Result<T, crate::deliver::ledger::LedgerError> + Send + 'static,
+) -> anyhow::Result<T> {
+    let config = config.clone();
+    let done = tokio::task::spawn_blocking(move || Ledger::connect(&config).and_then(|ledger| f(&ledger))).await;
+    Ok(done.context("a ledger task failed")??)
+}
+
+/// Fires whose claim ran out before they were handled: their daemon died or was busy.
+async fn stale_fires(config: &Config, scheduled: &[(usize, Schedule)]) -> Vec<Fire> {
+    let stale = match blocking(config, |ledger| ledger.stale_claims("fire/")).await {
+        Ok(stale) => stale,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "cannot look for fires left by another daemon");
+            return Vec::new();
+        }
+    };
+    stale
+        .iter()
+        .filter_map(|c| {
+            let (name, at) = c.name.strip_prefix("fire/")?.rsplit_once('/')?;
+            let report = scheduled.iter().map(|(i, _)| *i).find(|i| config.reports[*i].name == name)?;
+            let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+            tracing::info!(report = %name, fire = %at, holder = %c.holder, "taking over a fire whose claim ran out");
+            Some(Fire { report, pull: false, at, retry: true })
+        })
+        .collect()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -125,7 +173,7 @@ async fn arm(
     let job = Job::new_one_shot_at_instant_async(std::time::Instant::now() + wait, move |_, _| {
         let tx = tx.clone();
         Box::pin(async move {
-            let _ = tx.send(Fire { report, pull, at });
+            let _ = tx.send(Fire { report, pull, at, retry: false });
         })
     })
     .context("creating a job")?;
@@ -170,8 +218,11 @@ fn handle(config: &Config, fire: Fire) {
 
 fn scheduled_pull(config: &Config, fire: Fire) -> anyhow::Result<()> {
     let report = &config.reports[fire.report];
+    let key = format!("{}#pull", report.name);
+    let Some(_claim) = claim_fire(config, &key, fire.at)? else { return Ok(()) };
     let _lock = app::lock_report(config, &report.name).map_err(|f| anyhow::anyhow!("{:#}", f.error()))?;
     let log = app::pull::pull_now(config, report)?;
+    Ledger::connect(config)?.record_fire(&key, fire.at, "")?;
     tracing::info!(report = %report.name, accounts = log.accounts, failed = log.failures.len(), "scheduled pull done");
     Ok(())
 }
@@ -180,8 +231,26 @@ fn scheduled_pull(config: &Config, fire: Fire) -> anyhow::Result<()> {
 fn scheduled_run(config: &Config, fire: Fire) -> anyhow::Result<()> {
     let report = &config.reports[fire.report];
     let period = period_of(config, fire)?;
-    let _lock = app::lock_report(config, &report.name).map_err(|f| anyhow::anyhow!("{:#}", f.error()))?;
-    let ledger = Ledger::open(&config.state_dir)?;
+    let Some(claim) = claim_fire(config, &report.name, fire.at)? else { return Ok(()) };
+    let _lock = match app::lock_report(config, &report.name) {
+        Ok(lock) => lock,
+        Err(Failure::Busy(e)) => {
+            // Another process is running the report. If it runs this period, that run covers
+            // this fire (should it die, its own fire is taken over); else this fire's claim is
+            // left to run out, and a sweep (of this daemon or another) tries it again then.
+            let ledger = Ledger::connect(config)?;
+            if ledger.running_period(&report.name)?.as_deref() == Some(period.label().as_str()) {
+                tracing::info!(report = %report.name, fire = %fire.at, "another daemon is running this period; this fire is covered");
+                ledger.record_fire(&report.name, fire.at, &period.label())?;
+            } else {
+                claim.forget(&fire_claim(&report.name, fire.at));
+                tracing::warn!(report = %report.name, fire = %fire.at, "{e:#}; the fire is tried again when its claim runs out");
+            }
+            return Ok(());
+        }
+        Err(f) => return Err(anyhow::anyhow!("{:#}", f.error())),
+    };
+    let ledger = Ledger::connect(config)?;
     let dir = report.out_dir.join(period.label());
     crate::faults::panic_at("scheduled-run");
     let result = app::run_period(config, &ledger, report, period, &dir, Some(false));
@@ -191,11 +260,31 @@ fn scheduled_run(config: &Config, fire: Fire) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn fire_claim(report: &str, at: DateTime<Utc>) -> String {
+    format!("fire/{report}/{}", crate::deliver::ledger::fire_stamp(at))
+}
+
+/// Claims the fire of `key` at `at` for this daemon, held until the guard is dropped; `None`
+/// when another daemon has it or it was handled already.
+fn claim_fire(config: &Config, key: &str, at: DateTime<Utc>) -> anyhow::Result<Option<ClaimGuard>> {
+    let ledger = Ledger::connect(config)?;
+    let name = fire_claim(key, at);
+    if !ledger.claim(&name)? {
+        tracing::info!(report = %key, fire = %at, "another daemon took this fire");
+        return Ok(None);
+    }
+    let guard = ClaimGuard::hold(config, vec![name]);
+    if ledger.fire_done(key, at)? {
+        return Ok(None);
+    }
+    Ok(Some(guard))
+}
+
 /// Records a run that panicked outside the run itself as a failed run in the ledger.
 fn record_panic(config: &Config, fire: Fire, e: &anyhow::Error) {
     let report = &config.reports[fire.report];
     let period = period_of(config, fire).map(|p| p.label()).unwrap_or_default();
-    let recorded = Ledger::open(&config.state_dir).and_then(|ledger| {
+    let recorded = Ledger::connect(config).and_then(|ledger| {
         let id = ledger.run_started(&report.name, &period, "")?;
         ledger.run_finished(id, "failed", "", "", Some(&format!("{e:#}")))
     });
@@ -205,23 +294,20 @@ fn record_panic(config: &Config, fire: Fire, e: &anyhow::Error) {
 }
 
 /// Runs, once and oldest first, the periods of fires missed since the last handled one.
-async fn catch_up(
-    config: &Config,
-    ledger: &Ledger,
-    scheduled: &[(usize, Schedule)],
-    term: &mut tokio::signal::unix::Signal,
-) -> Flow {
+async fn catch_up(config: &Config, scheduled: &[(usize, Schedule)], term: &mut tokio::signal::unix::Signal) -> Flow {
     for (report, schedule) in scheduled {
         let name = &config.reports[*report].name;
-        let Ok(Some(last)) = ledger.last_fire(name) else { continue };
+        let key = name.clone();
+        let Ok(Some(last)) = blocking(config, move |ledger| ledger.last_fire(&key)).await else { continue };
         let missed = schedule.fires_between(last, Utc::now(), 1000);
         let mut seen = BTreeSet::new();
         for at in missed {
-            let fire = Fire { report: *report, pull: false, at };
+            let fire = Fire { report: *report, pull: false, at, retry: false };
             let Ok(period) = period_of(config, fire) else { continue };
             if !seen.insert(period.label()) {
-                if let Err(e) = ledger.record_fire(name, at, &period.label()) {
-                    tracing::warn!(error = %e, "cannot record a caught-up fire");
+                let (key, label) = (name.clone(), period.label());
+                if let Err(e) = blocking(config, move |ledger| ledger.record_fire(&key, at, &label)).await {
+                    tracing::warn!(error = %format!("{e:#}"), "cannot record a caught-up fire");
                 }
                 continue;
             }

@@ -1,6 +1,7 @@
 //! `run` and `rerun`: one report period (or a range of them) read, computed, written and
 //! emailed once, under the report's lock and recorded in the ledger.
 
+use super::lock::lock_report;
 use super::send::DeliveryFailure;
 use super::{Failure, load_config};
 use crate::cli::{Every, RerunArgs, RunArgs};
@@ -36,37 +37,8 @@ pub struct RunOutcome {
     pub summary: String,
 }
 
-/// The report's lock: held for a whole run; a second run of the same report is refused.
-pub struct ReportLock {
-    _file: std::fs::File,
-}
-
-/// Takes `report`'s lock in the state folder, or says who holds it.
-pub fn lock_report(config: &Config, report: &str) -> Result<ReportLock, Failure> {
-    let dir = &config.state_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Failure::Run(anyhow::Error::from(e).context(format!("creating `{}`", dir.display()))))?;
-    let path = dir.join(format!("{report}.lock"));
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Failure::Run(anyhow::Error::from(e).context(format!("opening `{}`", path.display()))))?;
-    match file.try_lock() {
-        Ok(()) => Ok(ReportLock { _file: file }),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Failure::Busy(anyhow!(
-            "another run of report `{report}` is in progress (lock `{}`); nothing was done",
-            path.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(Failure::Run(anyhow::Error::from(e).context(format!("locking `{}`", path.display()))))
-        }
-    }
-}
-
 fn open_ledger(config: &Config) -> Result<Ledger, Failure> {
-    Ledger::open(&config.state_dir).map_err(|e| Failure::Run(e.into()))
+    Ledger::connect(config).map_err(|e| Failure::Run(e.into()))
 }
 
 /// `tierwise run`: read, compute, write, and (unless --no-email) send.

@@ -1,4 +1,5 @@
-//! `status` (recent runs and deliveries from the ledger, uncertain deliveries first) and
+//! `status` (uncertain deliveries first, then who holds which claim since when, then recent
+//! runs and deliveries from the ledger) and
 //! `check` (config, templates, inputs and the SMTP connection answering NOOP; sends nothing).
 
 use super::{Failure, load_config};
@@ -11,7 +12,7 @@ use anyhow::Context;
 /// `tierwise status`.
 pub fn status(args: &StatusArgs) -> Result<(), Failure> {
     let config = load_config(&args.config.config)?;
-    let ledger = Ledger::open(&config.state_dir).map_err(|e| Failure::Run(e.into()))?;
+    let ledger = Ledger::connect(&config).map_err(|e| Failure::Run(e.into()))?;
     let read = |e: deliver::ledger::LedgerError| Failure::Run(e.into());
     let unknown = ledger.unknown(args.config.report.as_deref()).map_err(read)?;
     if !unknown.is_empty() {
@@ -25,10 +26,20 @@ pub fn status(args: &StatusArgs) -> Result<(), Failure> {
         }
         println!();
     }
-    println!("{:<5} {:<20} {:<24} {:<26} {:<8} error", "run", "report", "period", "started", "status");
+    let claims = ledger.claims().map_err(read)?;
+    if !claims.is_empty() {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        println!("CLAIMS: what each daemon or run holds (one that ran out is free for another to take):");
+        for c in &claims {
+            let state = if c.expires < now { "ran out" } else { "held" };
+            println!("  {} {state} by {} since {} until {}", c.name, c.holder, c.since, c.expires);
+        }
+        println!();
+    }
+    println!("{:<5} {:<20} {:<24} {:<26} {:<9} error", "run", "report", "period", "started", "status");
     for r in ledger.recent_runs(args.limit).map_err(read)? {
         println!(
-            "{:<5} {:<20} {:<24} {:<26} {:<8} {}",
+            "{:<5} {:<20} {:<24} {:<26} {:<9} {}",
             r.id,
             r.report,
             r.period,

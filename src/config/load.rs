@@ -54,6 +54,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             DEFAULT_KEEP_INPUTS_DAYS
         }),
     };
+    let state = super::state::state(&mut root, &mut p);
     let mut owner = None;
     let email = match root.table("email", &mut p) {
         Some(mut t) => {
@@ -70,7 +71,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     root.finish(&mut p);
     match (p.is_empty(), email) {
-        (true, Some(email)) => Ok(Config { path: path.to_path_buf(), state_dir, base, reports, email, owner, keep_inputs_days }),
+        (true, Some(email)) => Ok(Config {
+            path: path.to_path_buf(),
+            state_dir,
+            base,
+            reports,
+            email,
+            owner,
+            keep_inputs_days,
+            state_url: state.url,
+            state_password: state.password,
+            claim_lease: state.lease,
+        }),
         _ => Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.into_list() }),
     }
 }

@@ -7,6 +7,7 @@ mod fields;
 mod load;
 mod pull;
 mod signals;
+mod state;
 
 pub use pull::is_loopback;
 
@@ -25,13 +26,20 @@ pub struct Config {
     pub base: PathBuf,
     pub reports: Vec<ReportConfig>,
     pub email: EmailTransport,
-    /// Where the run ledger (SQLite) and the per-report locks live.
+    /// Where the SQLite run ledger, the per-report locks, the snapshots and the parse cache live.
     pub state_dir: PathBuf,
     /// Who is told, in a short email, when a report could not be delivered.
     pub owner: Option<String>,
     /// Days a copy of an input file (customers' personal data) is kept in the state folder
     /// after the last run that read it (`keep_inputs_days`, default 90; 0 keeps none).
     pub keep_inputs_days: u32,
+    /// The shared PostgreSQL ledger (`postgres://user@host:port/db`); `None`: SQLite in
+    /// `state_dir`.
+    pub state_url: Option<String>,
+    /// The environment variable holding the PostgreSQL password.
+    pub state_password: Option<EnvRef>,
+    /// How long a claim (a run, a fire, a delivery) lives unless its holder renews it.
+    pub claim_lease: std::time::Duration,
 }
 
 impl Config {

@@ -1,6 +1,8 @@
 //! SEND: builds the report email and hands it to the configured transport — a file outbox
 //! (default) or SMTP — once per report period unless forced.
 
+pub mod claims;
+pub mod db;
 pub mod ledger;
 pub mod message;
 pub mod transport;
@@ -142,15 +144,41 @@ pub fn deliver(
     keys.sort();
     keys.dedup();
     let recipients = keys.join(", ");
+    // One process at a time per (report, period, kind, recipients), across daemons: a claim
+    // in the ledger, then a fresh look at what was sent meanwhile.
+    let claim = format!("delivery/{report}/{period}/{kind}/{recipients}");
+    if !ledger.claim(&claim)? {
+        let who = ledger.claim_of(&claim)?.map(|c| format!("{} (being sent by {})", c.since, c.holder));
+        return Ok(Outcome::Unknown { since: who.unwrap_or_default() });
+    }
+    let sent = send_claimed(ledger, (report, period, kind), &recipients, keys, email, transport, force);
+    if let Err(e) = ledger.release(&claim) {
+        tracing::warn!(claim, error = %describe(&e), "cannot release a delivery claim; it runs out after its lease");
+    }
+    sent
+}
+
+/// The rest of [`deliver`], holding the delivery's claim.
+fn send_claimed(
+    ledger: &Ledger,
+    (report, period, kind): (&str, &str, &str),
+    recipients: &str,
+    keys: Vec<String>,
+    email: lettre::Message,
+    transport: &EmailTransport,
+    force: bool,
+) -> Result<Outcome, DeliverError> {
+    let earlier = ledger.deliveries(report, period, kind)?;
+    let same = earlier.iter().rev().find(|d| d.recipients == recipients);
+    match same.map(|d| (d.state, d.updated_at.clone())) {
+        Some((ledger::State::Sent, at)) if !force => return Ok(Outcome::AlreadySent { at }),
+        Some((ledger::State::Sending, since)) if !force => return Ok(Outcome::Unknown { since }),
+        _ => {}
+    }
     // A row of the same list that never reached the server (pending, failed) is re-armed.
-    let reuse = earlier
-        .iter()
-        .rev()
-        .find(|d| d.recipients == recipients)
-        .filter(|d| matches!(d.state, ledger::State::Pending | ledger::State::Failed))
-        .map(|d| d.id);
+    let reuse = same.filter(|d| matches!(d.state, ledger::State::Pending | ledger::State::Failed)).map(|d| d.id);
     let message_id = email.headers().get_raw("Message-ID").unwrap_or_default().to_string();
-    let id = ledger.begin(report, period, kind, &recipients, &message_id, reuse)?;
+    let id = ledger.begin(report, period, kind, recipients, &message_id, reuse)?;
     crate::faults::point("delivery-pending");
     ledger.mark(id, ledger::State::Sending, None)?;
     crate::faults::point("delivery-sending");

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: run the real binary, read its CSV outputs.
 
 pub mod dropping_smtp;
+pub mod postgres;
 pub mod smtp;
 
 use std::collections::HashMap;
