@@ -146,6 +146,11 @@ pub fn deliver(
     let recipients = keys.join(", ");
     // One process at a time per (report, period, kind, recipients), across daemons: a claim
     // in the ledger, then a fresh look at what was sent meanwhile.
+    // (On one machine the report's lock file already serialises runs, and the OS releases it
+    // when a run dies: no delivery claim, which a killed run would leave behind for a lease.)
+    if !ledger.is_shared() {
+        return send_claimed(ledger, (report, period, kind), &recipients, keys, email, transport, force);
+    }
     let claim = format!("delivery/{report}/{period}/{kind}/{recipients}");
     if !ledger.claim(&claim)? {
         let who = ledger.claim_of(&claim)?.map(|c| format!("{} (being sent by {})", c.since, c.holder));
