@@ -2,6 +2,7 @@
 //! sent), 2 bad config or usage, 3 another run of the same report holds its lock, 4 an email's
 //! outcome is unknown, 5 some emails were sent and others were not.
 
+mod compute;
 mod lock;
 pub mod pull;
 mod run;
@@ -11,8 +12,8 @@ mod status;
 use crate::cli::Command;
 use crate::config::{self, Config};
 
-pub use lock::lock_report;
-pub use run::{RunOutcome, compute, periods_between, resolve_period, run, run_period};
+mod compute;
+mod lock;
 
 /// A failed command.
 #[derive(Debug)]

@@ -1,16 +1,20 @@
 //! `run` and `rerun`: one report period (or a range of them) read, computed, written and
 //! emailed once, under the report's lock and recorded in the ledger.
 
+<<<<<<< HEAD
 use super::lock::lock_report;
+=======
+use super::compute::Loaded;
+>>>>>>> 96460c2 (Shopify orders read by polars' streaming engine (projection, continuation rows, exact amounts and report-zone days as expressions; only orders with a code kept); CSV structure and encoding checks (ragged, short, cut-off, unterminated rows, duplicate headers, damaged UTF-8, UTF-16, sep= line, invisible characters); parse cache; periods of a run and a rerun from one prepared frame)
 use super::send::DeliveryFailure;
 use super::{Failure, load_config};
 use crate::cli::{Every, RerunArgs, RunArgs};
 use crate::config::{Config, ReportConfig};
 use crate::deliver::Ledger;
-use crate::metrics::{self, Setup};
+use crate::metrics::Memo;
 use crate::period::Period;
 use crate::report::{self, RunData};
-use crate::source::{self, values::parse_date};
+use crate::source::values::parse_date;
 use anyhow::{Context, anyhow};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use std::path::{Path, PathBuf};
@@ -51,7 +55,7 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let in_progress = check_started(&period, today, report)?;
     if let (true, Some(dir)) = (args.no_email, &args.out) {
         // Nothing shared is touched: no lock, no ledger; parallel runs are fine.
-        return produce(&config, None, report, period, dir, None).map(|(outcome, _)| outcome).map_err(Failure::Run);
+        return produce(&config, None, report, period, dir, None, None).map(|(outcome, _)| outcome).map_err(Failure::Run);
     }
     let _lock = lock_report(&config, &report.name)?;
     let ledger = open_ledger(&config)?;
@@ -106,13 +110,28 @@ pub fn run_period(
     dir: &Path,
     email: Option<bool>,
 ) -> anyhow::Result<RunOutcome> {
+    run_period_with(config, ledger, report, period, dir, email, None)
+}
+
+/// Inputs already read (and the periods already computed from them), shared by a rerun.
+type Shared<'m, 'p> = (&'m Loaded, &'m mut Memo<'p>);
+
+fn run_period_with(
+    config: &Config,
+    ledger: &Ledger,
+    report: &ReportConfig,
+    period: Period,
+    dir: &Path,
+    email: Option<bool>,
+    shared: Option<Shared<'_, '_>>,
+) -> anyhow::Result<RunOutcome> {
     let span = tracing::info_span!("run", report = %report.name, period = %period.label());
     let _guard = span.enter();
     let run_id = ledger.run_started(&report.name, &period.label(), "")?;
     // A panic (a bug) is a failed run, recorded as such, never a run left "running".
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         crate::faults::panic_at("run");
-        produce(config, Some(ledger), report, period, dir, email)
+        produce(config, Some(ledger), report, period, dir, email, shared)
     }))
     .unwrap_or_else(|panic| Err(anyhow!("the run panicked: {}", crate::faults::panic_message(&*panic))));
     let (status, inputs, outputs, error) = match &result {
@@ -139,13 +158,17 @@ fn produce(
     period: Period,
     dir: &Path,
     email: Option<bool>,
+    shared: Option<Shared<'_, '_>>,
 ) -> anyhow::Result<(RunOutcome, String)> {
     // URL inputs are downloaded into a private folder that goes when the run ends.
-    let _downloads = source::remote::DownloadScope::begin();
+    let _downloads = crate::source::remote::DownloadScope::begin();
     if ledger.is_some() {
         super::pull::pull_for_period(config, report, &period)?;
     }
-    let mut data = compute(config, report, period)?;
+    let mut data = match shared {
+        Some((loaded, memo)) => super::compute::run_data(report, loaded, memo, period)?,
+        None => super::compute::compute(config, report, period)?,
+    };
     if let Some(ledger) = ledger {
         data.uncertain = ledger
             .unknown(Some(&report.name))?
@@ -240,12 +263,26 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
     );
     let mut failed = Vec::new();
     let mut worst = 1;
+    // Without API pulls every period reads the same files: they are read once for all.
+    let loaded = match (report.pull.has_apis(), periods.first()) {
+        (false, Some(first)) => match super::compute::load(&config, report, first) {
+            Ok(loaded) => Some(loaded),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "reading the inputs failed; each period tries again");
+                None
+            }
+        },
+        _ => None,
+    };
+    let setup = super::compute::setup(report);
+    let mut memo = loaded.as_ref().map(|l| Memo::new(&l.prepared, &setup));
     for period in periods {
         bar.set_message(period.label());
         let dir = report.out_dir.join(period.label());
         // A period still in progress is reported but emailed only with --force (as `run`).
         let email = args.email.then_some(args.force).filter(|force| *force || period.to < today);
-        if let Err(e) = run_period(&config, &ledger, report, period, &dir, email) {
+        let shared = loaded.as_ref().zip(memo.as_mut());
+        if let Err(e) = run_period_with(&config, &ledger, report, period, &dir, email, shared) {
             if let Some(f) = e.downcast_ref::<DeliveryFailure>() {
                 worst = worst.max(f.exit_code());
             }
@@ -265,104 +302,6 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
             _ => Failure::Run(e),
         })
     }
-}
-
-/// Reads the inputs and computes the period and the one before it.
-pub fn compute<'a>(config: &Config, report: &'a ReportConfig, period: Period) -> anyhow::Result<RunData<'a>> {
-    let started = Instant::now();
-    let snapshots = match report.pull.has_apis() {
-        true => Some(super::pull::snapshots(config, report, &period, crate::faults::now()).context("reading the API snapshots")?),
-        false => None,
-    };
-    let inputs = source::inputs::load(report, &config.base, snapshots).context("reading the inputs")?;
-    let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
-    tracing::info!(files = inputs.files.len(), rows, ms = started.elapsed().as_millis() as u64, "inputs read");
-    let started = Instant::now();
-    let setup = Setup {
-        currency: &report.currency,
-        tiers: &report.tiers,
-        discounts_are_cost: report.discounts_are_cost,
-        benchmarks: &report.benchmarks,
-        signals: &report.signals,
-    };
-    let prepared = metrics::prepare(&inputs).context("preparing the figures")?;
-    let current = metrics::compute(&prepared, &setup, period).context("computing the period")?;
-    let previous_period = period.previous();
-    let previous = metrics::compute(&prepared, &setup, previous_period).context("computing the previous period")?;
-    let mut trend = vec![(period, current.total.clone()), (previous_period, previous.total.clone())];
-    let mut earlier = previous_period;
-    // The trend and the campaign to date are extras: a problem there (such as an order in a
-    // currency without a rate weeks ago) leaves them out with a warning instead of failing the
-    // period's figures.
-    let extra = |span: Period, what: &str| match metrics::compute(&prepared, &setup, span) {
-        Ok(figures) => Some(figures.total),
-        Err(e) => {
-            tracing::warn!(period = %span.label(), error = %format!("{e:#}"), "{what} left out");
-            None
-        }
-    };
-    for _ in 2..report.trend_periods {
-        earlier = earlier.previous();
-        match extra(earlier, "a trend point") {
-            Some(total) => trend.push((earlier, total)),
-            None => break,
-        }
-    }
-    trend.reverse();
-    let start = match report.campaign_start {
-        Some(day) => Some(day),
-        None => metrics::earliest_day(&inputs).context("finding the campaign's first day")?,
-    };
-    let campaign = match start.filter(|s| *s <= period.to).map(|s| Period::new(s, period.to)) {
-        Some(Ok(span)) => extra(span, "the campaign to date").map(|total| (span, total)),
-        _ => None,
-    };
-    tracing::info!(
-        ms = started.elapsed().as_millis() as u64,
-        periods = trend.len(),
-        "figures computed: the period, its trend and the campaign to date"
-    );
-    let unowned = inputs.unowned_accounts.iter().map(|(p, h)| format!("{}:{h}", p.as_str())).collect();
-    let orders_as_of = refunds_as_of(&crate::metrics::latest_recorded(&inputs)?, &inputs.order_files, report.timezone);
-    let campaigns: std::collections::BTreeSet<String> =
-        inputs.roster.influencers.iter().filter_map(|i| i.campaign.clone()).collect();
-    Ok(RunData {
-        report,
-        period,
-        previous_period,
-        current,
-        previous,
-        inputs: inputs.files,
-        rejected: inputs.rejected,
-        unassigned_costs: inputs.unassigned_costs,
-        api: inputs.api,
-        campaigns: campaigns.into_iter().collect(),
-        unowned,
-        orders_as_of,
-        trend,
-        campaign,
-        roster: inputs.roster.influencers,
-        uncertain: Vec::new(),
-    })
-}
-
-/// "orders_export_1.csv: 2026-11-08 20:00 CET; shop API pull 1: …": per order source, the
-/// latest time any of its orders records (created, paid, fulfilled, cancelled, modified), in
-/// the report zone. A CSV carries no export time and its file time is that of the download
-/// or the copy, so the data's own latest time is what its refunds are known to be as of.
-fn refunds_as_of(latest: &[(usize, i64)], files: &[PathBuf], tz: chrono_tz::Tz) -> String {
-    let times: Vec<String> = latest
-        .iter()
-        .filter_map(|(rank, secs)| {
-            let at = chrono::DateTime::from_timestamp(*secs, 0)?.with_timezone(&tz);
-            let name = match files.get(*rank) {
-                Some(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                None => format!("shop API pull {}", rank - files.len() + 1),
-            };
-            Some(format!("{name}: {}", at.format("%Y-%m-%d %H:%M %Z")))
-        })
-        .collect();
-    if times.is_empty() { "no order was read".to_string() } else { times.join("; ") }
 }
 
 #[cfg(test)]

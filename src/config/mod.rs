@@ -28,6 +28,8 @@ pub struct Config {
     pub email: EmailTransport,
     /// Where the SQLite run ledger, the per-report locks, the snapshots and the parse cache live.
     pub state_dir: PathBuf,
+    /// Whether parsed input files are kept in `state_dir/parse-cache` for the next run.
+    pub parse_cache: bool,
     /// Who is told, in a short email, when a report could not be delivered.
     pub owner: Option<String>,
     /// Days a copy of an input file (customers' personal data) is kept in the state folder

@@ -8,6 +8,7 @@ mod exact;
 mod figures;
 mod money;
 mod rollup;
+mod series;
 mod signals;
 
 use crate::period::Period;
@@ -17,6 +18,7 @@ use polars::prelude::*;
 use std::path::PathBuf;
 
 pub use figures::{CodeUse, DiscountTitle, FigureRow, Figures, Quality, UnmatchedCode};
+pub use series::{Memo, Series};
 pub use signals::{FollowerJump, LeakSignal, LowEngagement};
 
 /// What the computation needs from the report's config (amounts arrive converted).
@@ -145,7 +147,7 @@ fn with_commission(
 
 /// The earliest day of any post, order or cost row: where a campaign's totals start by default.
 pub fn earliest_day(inputs: &Inputs) -> Result<Option<chrono::NaiveDate>, MetricsError> {
-    let mut earliest: Option<i32> = None;
+    let mut earliest: Option<i32> = inputs.earliest_order_day;
     for frame in [&inputs.posts, &inputs.orders, &inputs.costs] {
         let min = frame.clone().lazy().select([col("day").min()]).collect()?;
         if let Some(day) = min.column("day")?.i32()?.get(0) {
@@ -170,5 +172,11 @@ pub fn latest_recorded(inputs: &Inputs) -> Result<Vec<(usize, i64)>, MetricsErro
         .collect()?;
     let files = df.column("file")?.u32()?;
     let times = df.column("recorded_at")?.i64()?;
-    Ok(files.iter().zip(times.iter()).filter_map(|(f, t)| Some((f? as usize, t?))).collect())
+    // Readers that keep only some orders say what all of a file's orders record.
+    let mut latest: std::collections::BTreeMap<usize, i64> = inputs.order_recorded.clone();
+    for (file, at) in files.iter().zip(times.iter()).filter_map(|(f, t)| Some((f? as usize, t?))) {
+        let entry = latest.entry(file).or_insert(at);
+        *entry = (*entry).max(at);
+    }
+    Ok(latest.into_iter().collect())
 }

@@ -4,8 +4,8 @@
 
 use super::MetricsError;
 use super::figures::{CodeUse, DiscountTitle, UnmatchedCode};
+use crate::source::Roster;
 use crate::source::values::MICROS;
-use crate::source::{Roster, csv_file::CsvText};
 use polars::prelude::*;
 use std::path::PathBuf;
 
@@ -109,7 +109,7 @@ pub fn attributed_in(
     let file = missing.column("file")?.u32()?.get(0).unwrap_or(0) as usize;
     let row = missing.column("row")?.u32()?.get(0).unwrap_or(0) as usize;
     let path = order_files.get(file).cloned().unwrap_or_default();
-    let line = CsvText::load(&path).map(|f| f.line_of_row(row)).unwrap_or(row + 2);
+    let line = crate::source::scan::line_of_row(&path, row);
     Err(MetricsError::MissingFxRate {
         path,
         line,

@@ -37,14 +37,15 @@ pub fn read(
         let kind_col = file.find_column(&["kind"]).map(str::to_string);
         let mut wanted = vec![id_col.as_str(), date_col.as_str(), amount_col.as_str()];
         wanted.extend(kind_col.as_deref());
-        let df = file.read_columns(&wanted)?;
+        let df = file.read_columns(&wanted, rejects)?;
         let ids = text_column(&df, &id_col, &file.path)?;
         let dates = text_column(&df, &date_col, &file.path)?;
         let amounts = text_column(&df, &amount_col, &file.path)?;
         let kinds = kind_col.as_ref().map(|k| text_column(&df, k, &file.path)).transpose()?;
         rows.push(df.height());
         for i in 0..df.height() {
-            let id = ids.get(i).unwrap_or("").trim();
+            let id = super::normalize_id(ids.get(i).unwrap_or(""));
+            let id = id.as_str();
             if id.is_empty() {
                 rejects.handle(cell_error(file, i, &id_col, "", super::ValueError("is empty")))?;
                 continue;

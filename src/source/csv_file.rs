@@ -1,9 +1,12 @@
-//! One input CSV as it sits on disk: decoded to UTF-8 (BOM or Windows-1252), its delimiter and
-//! decimal style sniffed, read by polars as text columns, and able to say which physical line
-//! a record starts on so errors can name it.
+//! One input CSV read into memory: decoded to UTF-8 by the rules in [`super::encoding`], its
+//! delimiter and decimal style sniffed (or taken from Excel's `sep=` line), its structure
+//! checked record by record, read by polars as text columns, and able to say which physical
+//! line a row starts on so errors can name it. Large UTF-8 order exports are scanned from disk
+//! instead (`super::scan`); this is for every other file.
 
-use super::SourceError;
+use super::csv_check::{Issue, Scanner};
 use super::values::DecimalStyle;
+use super::{Rejects, SourceError};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
@@ -19,23 +22,51 @@ pub struct CsvText {
     pub decimal: DecimalStyle,
     pub sha256: String,
     pub header: Vec<String>,
-    /// The line each record starts on (record 0 is the header), built on first need.
-    record_lines: OnceLock<Vec<u32>>,
+    /// Data rows in the file (records after the header; blank lines are not rows).
+    pub rows: usize,
+    /// Malformed records (wrong field count, unclosed quote), reported when the file is read.
+    pub issues: Vec<Issue>,
+    /// Lines before the header that are not part of the table (Excel's `sep=` line).
+    line_offset: usize,
+    /// The first line of each data row.
+    starts: Vec<u32>,
+    /// When malformed rows were left out of the frame: the file row of each frame row.
+    row_map: OnceLock<Vec<u32>>,
 }
 
 impl CsvText {
-    /// Reads and decodes `path`: UTF-8 with or without BOM, else Windows-1252.
+    /// Reads and decodes `path` (see [`super::encoding::decode`]) and checks its structure.
     pub fn load(path: &Path) -> Result<Self, SourceError> {
         let raw = std::fs::read(path).map_err(|source| SourceError::Io { path: path.to_path_buf(), source })?;
         let sha256 = format!("{:x}", Sha256::digest(&raw));
-        let text = decode(raw);
-        let separator = sniff_separator(&text);
+        let decoded = super::encoding::decode(raw, path)?;
+        let text = decoded.text;
+        let separator = decoded.separator.unwrap_or_else(|| sniff_separator(&text));
         let decimal = if separator == b';' { DecimalStyle::Comma } else { DecimalStyle::Point };
         let header = parse_header(&text, separator);
         if header.iter().all(|h| h.trim().is_empty()) {
             return Err(SourceError::Empty { path: path.to_path_buf() });
         }
-        Ok(Self { path: path.to_path_buf(), text, separator, decimal, sha256, header, record_lines: OnceLock::new() })
+        check_header(&header, path, decoded.line_offset + 1)?;
+        let mut scanner = Scanner::new(separator, true);
+        scanner.feed(&text);
+        scanner.finish();
+        let rows = scanner.rows();
+        let starts = scanner.take_starts();
+        let issues = std::mem::take(&mut scanner.issues);
+        Ok(Self {
+            path: path.to_path_buf(),
+            text,
+            separator,
+            decimal,
+            sha256,
+            header,
+            rows,
+            issues,
+            line_offset: decoded.line_offset,
+            starts,
+            row_map: OnceLock::new(),
+        })
     }
 
     /// The header name matching one of `aliases` (trimmed, case-insensitive).
@@ -49,8 +80,32 @@ impl CsvText {
             .ok_or_else(|| SourceError::MissingColumn { path: self.path.clone(), column: aliases[0].to_string() })
     }
 
-    /// Reads the named columns (exact header names) as nullable text.
-    pub fn read_columns(&self, columns: &[&str]) -> Result<DataFrame, SourceError> {
+    /// Reads the named columns (exact header names) as nullable text. Malformed rows are
+    /// errors naming their line, or (when `rejects` skips) counted and left out of the frame.
+    pub fn read_columns(&self, columns: &[&str], rejects: &mut Rejects) -> Result<DataFrame, SourceError> {
+        for issue in &self.issues {
+            let line = issue.line + self.line_offset;
+            rejects.handle(SourceError::Row { path: self.path.clone(), line, message: issue.problem.to_string() })?;
+        }
+        let df = self.read_all(columns)?;
+        if self.issues.is_empty() {
+            return Ok(df);
+        }
+        if df.height() != self.rows {
+            // polars split the malformed text differently: nothing can be trusted past it.
+            let issue = &self.issues[0];
+            let message = format!("{}; the rows after it cannot be told apart", issue.problem);
+            return Err(SourceError::Row { path: self.path.clone(), line: issue.line + self.line_offset, message });
+        }
+        let bad: std::collections::HashSet<usize> = self.issues.iter().map(|i| i.row).collect();
+        let keep: Vec<u32> = (0..self.rows).filter(|r| !bad.contains(r)).map(|r| r as u32).collect();
+        let mask: BooleanChunked = (0..self.rows).map(|r| !bad.contains(&r)).collect();
+        let kept = df.filter(&mask).map_err(|source| SourceError::Csv { path: self.path.clone(), source })?;
+        let _ = self.row_map.set(keep);
+        Ok(kept)
+    }
+
+    fn read_all(&self, columns: &[&str]) -> Result<DataFrame, SourceError> {
         let names: Arc<[PlSmallStr]> = columns.iter().map(|c| PlSmallStr::from_str(c)).collect();
         let separator = self.separator;
         CsvReadOptions::default()
@@ -63,46 +118,28 @@ impl CsvText {
             .map_err(|source| SourceError::Csv { path: self.path.clone(), source })
     }
 
-    /// The 1-based line on which data row `row` (0-based, after the header) starts, counting
-    /// newlines inside quoted fields. The first call indexes the file once; later calls (many
-    /// skipped rows) only look up.
+    /// The 1-based line on which frame row `row` (0-based, after the header) starts, counting
+    /// newlines inside quoted fields.
     pub fn line_of_row(&self, row: usize) -> usize {
-        let starts = self.record_lines.get_or_init(|| {
-            let mut starts = vec![1u32];
-            let mut line = 1u32;
-            let mut in_quotes = false;
-            for &b in &self.text {
-                match b {
-                    b'"' => in_quotes = !in_quotes,
-                    b'\n' => {
-                        line += 1;
-                        if !in_quotes {
-                            starts.push(line);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            starts
-        });
-        starts.get(row + 1).or(starts.last()).map_or(row + 2, |l| *l as usize)
+        let file_row = self.row_map.get().and_then(|m| m.get(row)).map_or(row, |r| *r as usize);
+        self.starts.get(file_row).map_or(file_row + 2, |l| *l as usize) + self.line_offset
     }
 }
 
-fn decode(raw: Vec<u8>) -> Vec<u8> {
-    let body = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&raw);
-    if std::str::from_utf8(body).is_ok() {
-        if body.len() == raw.len() {
-            return raw;
+/// A header naming one column twice is an error: which of the two is meant cannot be known.
+pub fn check_header(header: &[String], path: &Path, line: usize) -> Result<(), SourceError> {
+    let mut seen = std::collections::HashSet::new();
+    for name in header.iter().map(|h| h.trim().to_lowercase()).filter(|h| !h.is_empty()) {
+        if !seen.insert(name.clone()) {
+            let message = format!("the header names the column `{name}` twice");
+            return Err(SourceError::Row { path: path.to_path_buf(), line, message });
         }
-        return body.to_vec();
     }
-    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
-    text.into_owned().into_bytes()
+    Ok(())
 }
 
 /// The delimiter of the header line: whichever of `,` `;` `\t` occurs most outside quotes.
-fn sniff_separator(text: &[u8]) -> u8 {
+pub fn sniff_separator(text: &[u8]) -> u8 {
     let mut counts = [0usize; 3];
     let mut in_quotes = false;
     for &b in text {
@@ -119,7 +156,7 @@ fn sniff_separator(text: &[u8]) -> u8 {
     [b',', b';', b'\t'][best]
 }
 
-fn parse_header(text: &[u8], separator: u8) -> Vec<String> {
+pub fn parse_header(text: &[u8], separator: u8) -> Vec<String> {
     let mut fields = vec![String::new()];
     let mut in_quotes = false;
     let mut bytes = Vec::new();
@@ -171,7 +208,7 @@ mod tests {
         assert_eq!(t.separator, b';');
         assert_eq!(t.decimal, DecimalStyle::Comma);
         let t = text(b"name,amount\nS\xf8ren,1.5\n");
-        let df = t.read_columns(&["name"]).unwrap();
+        let df = t.read_columns(&["name"], &mut Rejects::new(false)).unwrap();
         assert_eq!(df.column("name").unwrap().str().unwrap().get(0), Some("Søren"));
     }
 
@@ -181,7 +218,7 @@ mod tests {
         assert_eq!(t.line_of_row(0), 2);
         assert_eq!(t.line_of_row(1), 4);
         assert_eq!(t.line_of_row(2), 5);
-        let df = t.read_columns(&["a", "b"]).unwrap();
+        let df = t.read_columns(&["a", "b"], &mut Rejects::new(false)).unwrap();
         assert_eq!(df.height(), 3);
     }
 
@@ -193,10 +230,10 @@ mod tests {
     }
 
     #[test]
-    fn crlf_short_rows_and_quoted_empties() {
-        let t = text(b"Name,Total,Notes\r\n#1,\"\",\"a \"\"quoted\"\"\r\nline\"\r\n#2,5.00\r\n#3,7.00,x\r\n");
+    fn crlf_and_quoted_empties() {
+        let t = text(b"Name,Total,Notes\r\n#1,\"\",\"a \"\"quoted\"\"\r\nline\"\r\n#2,5.00,\r\n#3,7.00,x\r\n");
         assert_eq!(t.header, ["Name", "Total", "Notes"]);
-        let df = t.read_columns(&["Name", "Total", "Notes"]).unwrap();
+        let df = t.read_columns(&["Name", "Total", "Notes"], &mut Rejects::new(false)).unwrap();
         assert_eq!(df.height(), 3);
         let names = df.column("Name").unwrap().str().unwrap();
         let totals = df.column("Total").unwrap().str().unwrap();
@@ -207,5 +244,18 @@ mod tests {
         assert_eq!(notes.get(0), Some("a \"quoted\"\r\nline"));
         assert_eq!(notes.get(1).unwrap_or(""), "");
         assert_eq!(t.line_of_row(2), 5);
+    }
+
+    #[test]
+    fn a_short_row_is_an_error_or_a_counted_reject_and_later_lines_stay_right() {
+        let t = text(b"Name,Total,Notes\n#1,\"a\nb\",x\n#2,5.00\n#3,7.00,x\n");
+        let err = t.read_columns(&["Name"], &mut Rejects::new(false)).unwrap_err();
+        assert!(err.to_string().contains("line 4: the row has 2 fields, the header 3"), "{err}");
+        let mut skip = Rejects::new(true);
+        let df = t.read_columns(&["Name"], &mut skip).unwrap();
+        assert_eq!(skip.list.len(), 1);
+        let names: Vec<_> = df.column("Name").unwrap().str().unwrap().iter().flatten().collect();
+        assert_eq!(names, ["#1", "#3"]);
+        assert_eq!(t.line_of_row(1), 5, "the row after the skipped one keeps its own line");
     }
 }

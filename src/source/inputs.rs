@@ -19,7 +19,12 @@ fn record(list: &mut Vec<InputFile>, files: &[CsvText], rows: &[usize], base: &P
 
 /// Reads the roster, costs, posts, followers and orders of `report`, plus the API snapshots
 /// (appended after the files' rows, so a pulled value wins over an exported one).
-pub fn load(report: &ReportConfig, base: &Path, snapshots: Option<Snapshots>) -> Result<Inputs, SourceError> {
+pub fn load(
+    report: &ReportConfig,
+    base: &Path,
+    snapshots: Option<Snapshots>,
+    cache: Option<&super::cache::Cache>,
+) -> Result<Inputs, SourceError> {
     let cfg = &report.inputs;
     let mut rejects = Rejects::new(cfg.skip_bad_rows);
     let mut listed = Vec::new();
@@ -40,25 +45,32 @@ pub fn load(report: &ReportConfig, base: &Path, snapshots: Option<Snapshots>) ->
     let (mut followers, rows) = social::read_followers(&follower_files, &mut rejects)?;
     record(&mut listed, &follower_files, &rows, base);
 
-    let order_files = load_all(&cfg.orders, base, cfg.url_auth.as_ref())?;
     let currency = super::orders::Currency { code: &report.currency, fx: &report.fx };
-    let (mut orders, mut order_codes, rows) = match cfg.orders_format {
-        OrdersFormat::Shopify => shopify::read(&order_files, report.timezone, &currency, &mut rejects)?,
+    let mut order_recorded = std::collections::BTreeMap::new();
+    let (mut orders, mut order_codes, order_paths, earliest_order_day) = match cfg.orders_format {
+        OrdersFormat::Shopify => {
+            let paths = files::expand_with(&cfg.orders, base, cfg.url_auth.as_ref())?;
+            let read = shopify::read(&paths, base, report.timezone, &currency, &mut rejects, cache)?;
+            listed.extend(read.files);
+            order_recorded = read.recorded;
+            (read.orders, read.codes, paths, read.earliest_day)
+        }
         _ => {
+            let order_files = load_all(&cfg.orders, base, cfg.url_auth.as_ref())?;
             let mut sink = super::orders::OrderSink::default();
             let rows = mapped::read(&order_files, cfg.columns.as_ref(), report.timezone, &currency, &mut rejects, &mut sink, 0)?;
             let (orders, codes) = sink.finish().map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
-            (orders, codes, rows)
+            record(&mut listed, &order_files, &rows, base);
+            (orders, codes, order_files.into_iter().map(|f| f.path).collect(), None)
         }
     };
     let frame_err = |source| SourceError::Csv { path: base.to_path_buf(), source };
     if let Some(pulls) = snapshots.as_ref().map(|s| &s.orders).filter(|p| !p.is_empty()) {
         // Each pull ranks after the files, later pulls later: the copy de-duplication prefers.
-        let (api_orders, api_codes) = api_orders(pulls, order_files.len() as u32, report.timezone, &currency)?;
+        let (api_orders, api_codes) = api_orders(pulls, order_paths.len() as u32, report.timezone, &currency)?;
         orders.vstack_mut(&api_orders).map_err(frame_err)?;
         order_codes.vstack_mut(&api_codes).map_err(frame_err)?;
     }
-    record(&mut listed, &order_files, &rows, base);
 
     let api = match snapshots {
         Some(snap) => {
@@ -77,7 +89,9 @@ pub fn load(report: &ReportConfig, base: &Path, snapshots: Option<Snapshots>) ->
         costs,
         orders,
         order_codes,
-        order_files: order_files.into_iter().map(|f| f.path).collect(),
+        order_files: order_paths,
+        earliest_order_day,
+        order_recorded,
         files: listed,
         rejected: rejects.list,
         unassigned_costs,

@@ -234,7 +234,7 @@ fn read_file(
     wanted.extend(r.times.iter().map(String::as_str));
     wanted.sort_unstable();
     wanted.dedup();
-    let df = file.read_columns(&wanted)?;
+    let df = file.read_columns(&wanted, rejects)?;
     let col = |name: &Option<String>| name.as_deref().map(|n| text_column(&df, n, &file.path)).transpose();
     let ids = text_column(&df, &r.order_id, &file.path)?;
     let created = text_column(&df, &r.created_at, &file.path)?;

@@ -19,9 +19,13 @@
 //! Rows within a frame keep file order, files in natural name order, so "last occurrence"
 //! means the same thing everywhere.
 
+pub mod cache;
+pub mod cells;
 pub mod codes;
 pub mod costs;
+pub mod csv_check;
 pub mod csv_file;
+pub mod encoding;
 pub mod files;
 pub mod inputs;
 pub mod links;
@@ -29,6 +33,7 @@ pub mod mapped;
 pub mod orders;
 pub mod remote;
 pub mod roster;
+pub mod scan;
 pub mod shopify;
 pub mod social;
 pub mod values;
@@ -57,6 +62,12 @@ pub struct Inputs {
     pub unowned_accounts: Vec<(Platform, String)>,
     /// Set when the report pulls from APIs: which snapshots were read.
     pub api: Option<ApiSnapshot>,
+    /// The earliest day of any readable order in the files, including orders the reader did
+    /// not keep (see `shopify::kept_orders`).
+    pub earliest_order_day: Option<i32>,
+    /// Per order file (rank), the latest instant any of its orders records, including orders
+    /// the reader did not keep.
+    pub order_recorded: std::collections::BTreeMap<usize, i64>,
 }
 
 /// The snapshots of pulled API data one run reads, as of one pull time.
@@ -146,9 +157,26 @@ impl Rejects {
     }
 }
 
-/// A handle as compared: trimmed, without a leading `@`, lower-case.
+/// A handle as compared: without invisible characters, trimmed, without a leading `@`,
+/// lower-case.
 pub fn normalize_handle(raw: &str) -> String {
-    raw.trim().trim_start_matches('@').trim().to_lowercase()
+    visible(raw).trim().trim_start_matches('@').trim().to_lowercase()
+}
+
+/// An id as compared (`influencer_id`, `post_id`): without invisible characters, trimmed.
+pub fn normalize_id(raw: &str) -> String {
+    visible(raw).trim().to_string()
+}
+
+/// Characters that do not show but make two equal-looking strings differ: U+FEFF (a BOM
+/// pasted into a cell), zero-width space, non-joiner and joiner, word joiner, soft hyphen.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{00ad}')
+}
+
+/// `raw` without [`is_invisible`] characters.
+pub fn visible(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains(is_invisible) { raw.chars().filter(|c| !is_invisible(*c)).collect::<String>().into() } else { raw.into() }
 }
 
 /// A coupon code as compared: invisible characters removed, trimmed, upper-case.

@@ -162,3 +162,126 @@ impl OrderSink {
         Ok((orders, codes))
     }
 }
+
+/// Why a frame of orders could not be added.
+#[derive(Debug)]
+pub enum PushError {
+    /// An amount of file row `row` no longer fits once converted into the report currency.
+    Overflow {
+        row: usize,
+        value: String,
+    },
+    Polars(PolarsError),
+}
+
+impl From<PolarsError> for PushError {
+    fn from(e: PolarsError) -> Self {
+        PushError::Polars(e)
+    }
+}
+
+impl PushError {
+    /// The error naming the file (and for an overflow the order's `Total` cell and line).
+    pub fn into_source(self, path: &std::path::Path, lines: &super::shopify::Lines) -> super::SourceError {
+        let path = path.to_path_buf();
+        match self {
+            PushError::Overflow { row, value } => {
+                let line = lines.of(&[row]).first().copied().unwrap_or(row + 2);
+                super::SourceError::Cell { path, line, column: "Total".to_string(), value, reason: ValueError("is too large") }
+            }
+            PushError::Polars(source) => super::SourceError::Csv { path, source },
+        }
+    }
+}
+
+/// Collects frames of Shopify orders read by the lazy reader (columns `row` u32, `name`,
+/// `order_key`, `day` i32, `cancelled` bool, `status`, `currency` (empty: the report's),
+/// `subtotal` `total` `discounts` `refunds` i64 millionths in the order's currency,
+/// `code_cell`, `utm_campaign`, `landing_path`, `recorded_at`) into the canonical frames,
+/// converting amounts into the report currency; code cells are split by [`super::codes::split`]
+/// and may hold discount titles.
+#[derive(Default)]
+pub struct FrameSink {
+    orders: Vec<DataFrame>,
+    codes: Vec<DataFrame>,
+}
+
+const AMOUNTS: [&str; 4] = ["subtotal", "total", "discounts", "refunds"];
+
+impl FrameSink {
+    pub fn push_frame(&mut self, file: u32, kept: DataFrame, currency: &Currency<'_>) -> Result<(), PushError> {
+        let n = kept.height();
+        let rows = kept.column("row")?.u32()?.clone();
+        let raw_currency = kept.column("currency")?.str()?.clone();
+        let mut codes: Vec<String> = Vec::with_capacity(n);
+        let mut fx_missing = Vec::with_capacity(n);
+        let mut amounts: Vec<Vec<i64>> = Vec::new();
+        for name in AMOUNTS {
+            amounts.push(kept.column(name)?.i64()?.into_no_null_iter().collect());
+        }
+        for i in 0..n {
+            let raw = raw_currency.get(i).unwrap_or("");
+            let code = if raw.is_empty() { currency.code.to_string() } else { raw.to_string() };
+            let rate = currency.rate(&code);
+            fx_missing.push(rate.is_none());
+            if rate != Some(Decimal::ONE) {
+                let rate = rate.unwrap_or(Decimal::ZERO);
+                for values in amounts.iter_mut() {
+                    let converted =
+                        Decimal::new(values[i], 6).checked_mul(rate).ok_or(ValueError("is too large")).and_then(to_micros);
+                    values[i] = converted.map_err(|_| {
+                        let value = Decimal::new(values[i], 6).normalize().to_string();
+                        PushError::Overflow { row: rows.get(i).unwrap_or(0) as usize, value }
+                    })?;
+                }
+            }
+            codes.push(code);
+        }
+        let [subtotal, total, discounts, refunds]: [Vec<i64>; 4] = amounts.try_into().unwrap_or_default();
+        let orders = DataFrame::new_infer_height(vec![
+            kept.column("order_key")?.clone(),
+            kept.column("name")?.clone(),
+            Column::new("file".into(), vec![file; n]),
+            rows.clone().into_column(),
+            kept.column("day")?.clone(),
+            kept.column("cancelled")?.clone(),
+            kept.column("status")?.clone(),
+            Column::new("currency".into(), codes),
+            Column::new("fx_missing".into(), fx_missing),
+            Column::new("subtotal_micros".into(), subtotal),
+            Column::new("total_micros".into(), total),
+            Column::new("discounts_micros".into(), discounts),
+            Column::new("refunds_micros".into(), refunds),
+            kept.column("utm_campaign")?.clone(),
+            kept.column("landing_path")?.clone(),
+            kept.column("recorded_at")?.clone(),
+        ])?;
+        let (mut code_rows, mut code_pos, mut code_text, mut titles) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, cell) in kept.column("code_cell")?.str()?.iter().enumerate() {
+            for (pos, c) in super::codes::split(cell.unwrap_or("")).into_iter().enumerate() {
+                code_rows.push(rows.get(i).unwrap_or(0));
+                code_pos.push(pos as u32);
+                titles.push(super::codes::is_title(&c));
+                code_text.push(c);
+            }
+        }
+        let m = code_rows.len();
+        let codes = df!("file" => vec![file; m], "row" => code_rows, "pos" => code_pos, "code" => code_text, "title" => titles)?;
+        self.orders.push(orders);
+        self.codes.push(codes);
+        Ok(())
+    }
+
+    /// The orders and order_codes frames.
+    pub fn finish(self) -> PolarsResult<(DataFrame, DataFrame)> {
+        let (orders, codes) = OrderSink::default().finish()?;
+        let stack = |empty: DataFrame, parts: Vec<DataFrame>| -> PolarsResult<DataFrame> {
+            let mut out = empty;
+            for part in parts {
+                out.vstack_mut(&part)?;
+            }
+            Ok(out)
+        };
+        Ok((stack(orders, self.orders)?, stack(codes, self.codes)?))
+    }
+}

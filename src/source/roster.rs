@@ -114,7 +114,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
         .chain(handle_cols.iter().flatten().map(String::as_str))
         .chain(token_cols.iter().flatten().map(String::as_str))
         .collect();
-    let df = file.read_columns(&wanted)?;
+    let df = file.read_columns(&wanted, rejects)?;
     let col = |name: &Option<String>| name.as_ref().map(|n| text_column(&df, n, &file.path)).transpose();
     let ids = text_column(&df, &id_col, &file.path)?;
     let names = col(&name_col)?;
@@ -133,7 +133,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
     let mut code_owners: HashMap<String, String> = HashMap::new();
     let mut link_owners: HashMap<(&str, String), String> = HashMap::new();
     for i in 0..df.height() {
-        let id = ids.get(i).unwrap_or("").trim().to_string();
+        let id = super::normalize_id(ids.get(i).unwrap_or(""));
         if id.is_empty() {
             rejects.handle(cell_error(&file, i, &id_col, "", super::ValueError("is empty")))?;
             continue;

@@ -1,14 +1,22 @@
 //! Shopify "Export orders" CSV, exactly as Shopify writes it: one row per line item with the
-//! order-level columns on the first row only, codes joined by ` + ` or `, ` in one cell, `±HHMM`
+//! order-level columns on the first row only, codes joined by ` + ` in one cell, `±HHMM`
 //! offsets, 73- or 79-column headers matched by name.
+//!
+//! Read with polars' lazy engine, streamed from disk (UTF-8 files) or from the decoded text:
+//! projection to the columns below, continuation rows dropped (a row whose `Name` is the
+//! previous order's), timestamps and amounts parsed, and only the orders the figures can use
+//! kept ([`kept_orders`]); what is kept is bounded by those orders, not by the file.
 
-use super::csv_file::{CsvText, text_column};
-use super::orders::{Currency, OrderRecord, OrderSink};
-use super::values::{ValueError, fits, non_negative, parse_decimal, parse_stamp};
-use super::{Rejects, SourceError, cell_error};
+use super::cache::{Cache, Entry};
+use super::cells::{day_expr, link_expr, micros_expr, seconds_expr};
+use super::csv_file::CsvText;
+use super::orders::Currency;
+use super::scan::{DiskCsv, FileCheck, collect_checked};
+use super::values::{DecimalStyle, ValueError, parse_stamp};
+use super::{InputFile, Rejects, SourceError};
 use chrono_tz::Tz;
 use polars::prelude::*;
-use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
 
 /// Money columns read from an order's first row: (canonical name, header aliases, required).
 const MONEY: [(&str, &[&str], bool); 4] = [
@@ -18,152 +26,364 @@ const MONEY: [(&str, &[&str], bool); 4] = [
     ("refunds", &["Refunded Amount"], false),
 ];
 
+/// The orders kept after reading: those whose discount-code cell is not empty or whose
+/// `Note Attributes` show a UTM campaign or landing path (the only ones coupon or link
+/// attribution can credit). Widen this one predicate to keep more (its columns are those of
+/// [`first_rows`]).
+pub fn kept_orders() -> Expr {
+    col("code_cell").neq(lit("")).or(col("utm_campaign").neq(lit(""))).or(col("landing_path").neq(lit("")))
+}
+
+/// The Shopify order files of a report, read.
+pub struct ShopifyOrders {
+    pub orders: DataFrame,
+    pub codes: DataFrame,
+    pub files: Vec<InputFile>,
+    /// The earliest day of any readable order (kept or not).
+    pub earliest_day: Option<i32>,
+    /// Per file (rank), the latest instant any readable order records (kept or not).
+    pub recorded: std::collections::BTreeMap<usize, i64>,
+}
+
 /// Reads Shopify exports (already in natural order) into the orders and order_codes frames.
 /// Amounts are converted into the report currency at the configured rates; an order in a
 /// currency without a rate is kept with `fx_missing` set (an error only if it is attributed).
 pub fn read(
-    files: &[CsvText],
+    paths: &[PathBuf],
+    base: &Path,
     tz: Tz,
     currency: &Currency<'_>,
     rejects: &mut Rejects,
-) -> Result<(DataFrame, DataFrame, Vec<usize>), SourceError> {
-    let mut sink = OrderSink::default();
-    let mut rows = Vec::new();
-    for (rank, file) in files.iter().enumerate() {
-        rows.push(read_file(file, rank as u32, tz, currency, rejects, &mut sink)?);
+    cache: Option<&Cache>,
+) -> Result<ShopifyOrders, SourceError> {
+    let mut out = super::orders::FrameSink::default();
+    let mut files = Vec::new();
+    let mut earliest: Option<i32> = None;
+    let mut recorded = std::collections::BTreeMap::new();
+    for (rank, path) in paths.iter().enumerate() {
+        let read = cached_read(path, tz, rejects, cache)?;
+        earliest = match (earliest, read.earliest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(at) = read.recorded {
+            recorded.insert(rank, at);
+        }
+        let shown = path.strip_prefix(base).unwrap_or(path);
+        files.push(InputFile { path: shown.display().to_string(), sha256: read.sha256.clone(), rows: read.rows });
+        out.push_frame(rank as u32, read.kept, currency).map_err(|e| e.into_source(path, &read.lines))?;
     }
-    let (orders, codes) = sink.finish().map_err(|source| SourceError::Csv { path: Default::default(), source })?;
-    Ok((orders, codes, rows))
+    let (orders, codes) = out.finish().map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
+    Ok(ShopifyOrders { orders, codes, files, earliest_day: earliest, recorded })
 }
 
-fn read_file(
-    file: &CsvText,
-    rank: u32,
-    tz: Tz,
-    report_currency: &Currency<'_>,
-    rejects: &mut Rejects,
-    sink: &mut OrderSink,
-) -> Result<usize, SourceError> {
-    let name_col = file.require_column(&["Name"])?.to_string();
-    let created_col = file.require_column(&["Created at"])?.to_string();
-    let code_col = file.require_column(&["Discount Code"])?.to_string();
-    let money_cols: Vec<Option<String>> = MONEY
-        .iter()
-        .map(|(_, aliases, required)| {
-            if *required {
-                file.require_column(aliases).map(|c| Some(c.to_string()))
-            } else {
-                Ok(file.find_column(aliases).map(str::to_string))
-            }
+/// [`read_file`] through the parse cache (when on): a clean file's kept orders are kept.
+fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>) -> Result<FileRead, SourceError> {
+    let key = cache.and_then(|_| Cache::key(path, "shopify", tz.name()));
+    let (Some(cache), Some(key)) = (cache, key) else { return read_file(path, tz, rejects) };
+    if let Some((kept, entry)) = cache.get(&key) {
+        let lines = Lines::Unread(path.to_path_buf());
+        let (earliest, recorded) = (entry.earliest, entry.recorded);
+        return Ok(FileRead { kept, sha256: entry.sha256, rows: entry.rows, earliest, recorded, lines });
+    }
+    let before = rejects.list.len();
+    let mut read = read_file(path, tz, rejects)?;
+    if rejects.list.len() == before {
+        let entry = Entry {
+            key: key.clone(),
+            sha256: read.sha256.clone(),
+            rows: read.rows,
+            earliest: read.earliest,
+            recorded: read.recorded,
+            height: read.kept.height(),
+        };
+        cache.put(&key, &mut read.kept, &entry);
+    }
+    Ok(read)
+}
+
+/// One file's kept orders, before currency conversion.
+struct FileRead {
+    kept: DataFrame,
+    sha256: String,
+    rows: usize,
+    earliest: Option<i32>,
+    recorded: Option<i64>,
+    lines: Lines,
+}
+
+/// How to name the line of a row of one file.
+pub enum Lines {
+    Disk(DiskCsv),
+    Memory(CsvText),
+    /// Read from the parse cache: the file is looked at only if a line is needed.
+    Unread(PathBuf),
+}
+
+impl Lines {
+    pub fn of(&self, rows: &[usize]) -> Vec<usize> {
+        match self {
+            Lines::Disk(d) => d.lines_of(rows),
+            Lines::Memory(t) => rows.iter().map(|r| t.line_of_row(*r)).collect(),
+            Lines::Unread(p) => rows.iter().map(|r| super::scan::line_of_row(p, *r)).collect(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Lines::Disk(d) => &d.path,
+            Lines::Memory(t) => &t.path,
+            Lines::Unread(p) => p,
+        }
+    }
+}
+
+/// The columns of one export, by header name.
+struct Columns {
+    name: String,
+    created: String,
+    code: String,
+    money: [Option<String>; 4],
+    id: Option<String>,
+    status: Option<String>,
+    currency: Option<String>,
+    cancelled: Option<String>,
+    paid: Option<String>,
+    fulfilled: Option<String>,
+    notes: Option<String>,
+}
+
+impl Columns {
+    fn resolve(path: &Path, find: impl Fn(&[&str]) -> Option<String>) -> Result<Self, SourceError> {
+        let require = |aliases: &[&str]| {
+            find(aliases).ok_or_else(|| SourceError::MissingColumn { path: path.to_path_buf(), column: aliases[0].to_string() })
+        };
+        let mut money: [Option<String>; 4] = Default::default();
+        for (m, (_, aliases, required)) in MONEY.iter().enumerate() {
+            money[m] = if *required { Some(require(aliases)?) } else { find(aliases) };
+        }
+        Ok(Self {
+            name: require(&["Name"])?,
+            created: require(&["Created at"])?,
+            code: require(&["Discount Code"])?,
+            money,
+            id: find(&["Id"]),
+            status: find(&["Financial Status"]),
+            currency: find(&["Currency"]),
+            cancelled: find(&["Cancelled at", "Canceled at"]),
+            paid: find(&["Paid at"]),
+            fulfilled: find(&["Fulfilled at"]),
+            notes: find(&["Note Attributes"]),
         })
-        .collect::<Result<_, _>>()?;
-    let optional = |aliases: &[&str]| file.find_column(aliases).map(str::to_string);
-    let id_col = optional(&["Id"]);
-    let status_col = optional(&["Financial Status"]);
-    let currency_col = optional(&["Currency"]);
-    let cancelled_col = optional(&["Cancelled at", "Canceled at"]);
-    let paid_col = optional(&["Paid at"]);
-    let fulfilled_col = optional(&["Fulfilled at"]);
-    let notes_col = optional(&["Note Attributes"]);
-    // Not in Shopify's own export; third-party order exports add the API's fields by name.
-    let landing_col = optional(&["Landing Site", "Landing Page", "landing_site"]);
-    let referring_col = optional(&["Referring Site", "referring_site"]);
+    }
 
-    let mut wanted = vec![name_col.as_str(), created_col.as_str(), code_col.as_str()];
-    wanted.extend(money_cols.iter().flatten().map(String::as_str));
-    let extra = [
-        &id_col,
-        &status_col,
-        &currency_col,
-        &cancelled_col,
-        &paid_col,
-        &fulfilled_col,
-        &notes_col,
-        &landing_col,
-        &referring_col,
+    fn wanted(&self) -> Vec<&str> {
+        let mut all = vec![self.name.as_str(), self.created.as_str(), self.code.as_str()];
+        all.extend(self.money.iter().flatten().map(String::as_str));
+        let extra = [&self.id, &self.status, &self.currency, &self.cancelled, &self.paid, &self.fulfilled, &self.notes];
+        all.extend(extra.into_iter().flatten().map(String::as_str));
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+}
+
+fn read_file(path: &Path, tz: Tz, rejects: &mut Rejects) -> Result<FileRead, SourceError> {
+    if let Some(disk) = DiskCsv::open(path)? {
+        let columns = Columns::resolve(path, |a| disk.find_column(a).map(str::to_string))?;
+        let lf = disk.lazy(&columns.wanted())?;
+        let (kept, earliest) = queries(lf, &columns, tz, disk.decimal);
+        let (frames, check) = collect_checked(&disk, vec![kept, earliest])?;
+        if !check.not_utf8 {
+            return finish_disk(disk, columns, frames, check, rejects);
+        }
+        // Not UTF-8 after all: decoded in memory by the encoding rule instead.
+    }
+    let text = CsvText::load(path)?;
+    let columns = Columns::resolve(path, |a| text.find_column(a).map(str::to_string))?;
+    let frame = text.read_columns(&columns.wanted(), rejects)?;
+    let frame =
+        frame.with_row_index("row".into(), None).map_err(|source| SourceError::Csv { path: path.to_path_buf(), source })?;
+    let (kept, earliest) = queries(frame.lazy(), &columns, tz, text.decimal);
+    let plans = vec![kept.logical_plan, earliest.logical_plan];
+    let frames = LazyFrame::collect_all_with_engine(plans, Engine::InMemory, OptFlags::default());
+    let frames = frames.map_err(|source| SourceError::Csv { path: path.to_path_buf(), source })?;
+    let (sha256, rows) = (text.sha256.clone(), text.rows);
+    finish(frames, &columns, text.decimal, Lines::Memory(text), sha256, rows, rejects)
+}
+
+fn finish_disk(
+    disk: DiskCsv,
+    columns: Columns,
+    frames: PolarsResult<Vec<DataFrame>>,
+    check: FileCheck,
+    rejects: &mut Rejects,
+) -> Result<FileRead, SourceError> {
+    for issue in &check.issues {
+        let message = issue.problem.to_string();
+        rejects.handle(SourceError::Row { path: disk.path.clone(), line: issue.line, message })?;
+    }
+    let mut frames = frames.map_err(|source| SourceError::Csv { path: disk.path.clone(), source })?;
+    if !check.issues.is_empty() {
+        // Skipping: the malformed rows are left out.
+        let bad: Vec<u32> = check.issues.iter().map(|i| i.row as u32).collect();
+        let bad = Series::new("bad".into(), bad);
+        let kept = frames[0].clone().lazy().filter(col("row").is_in(lit(bad).implode(false), false).not()).collect();
+        frames[0] = kept.map_err(|source| SourceError::Csv { path: disk.path.clone(), source })?;
+    }
+    let decimal = disk.decimal;
+    finish(frames, &columns, decimal, Lines::Disk(disk), check.sha256, check.rows, rejects)
+}
+
+/// The kept orders (and rows with a bad cell), and the earliest day of any readable order.
+fn queries(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> (LazyFrame, LazyFrame) {
+    let first = first_rows(lf, c, tz, style);
+    let when_bad = |name: &str| when(col("bad")).then(col(name)).otherwise(lit(NULL).cast(DataType::String)).alias(name);
+    let kept = first.clone().filter(kept_orders().or(col("bad"))).select([
+        col("row"),
+        col("name"),
+        when(col("id").neq(lit(""))).then(col("id")).otherwise(col("name")).alias("order_key"),
+        col("day"),
+        col("cancelled_raw").neq(lit("")).alias("cancelled"),
+        col("status").str().to_lowercase().alias("status"),
+        col("currency").str().to_uppercase().alias("currency"),
+        col("subtotal"),
+        col("total"),
+        col("discounts").fill_null(lit(0i64)),
+        col("refunds").fill_null(lit(0i64)),
+        col("code_cell"),
+        col("utm_campaign"),
+        col("landing_path"),
+        col("recorded_at"),
+        col("bad"),
+        when_bad("created_raw"),
+        when_bad("subtotal_raw"),
+        when_bad("total_raw"),
+        when_bad("discounts_raw"),
+        when_bad("refunds_raw"),
+    ]);
+    let earliest = first.filter(col("bad").not()).select([col("day").min(), col("recorded_at").max()]);
+    (kept, earliest)
+}
+
+/// The first row of each order, its cells trimmed and parsed; `bad` marks a row the reader
+/// must report (an empty `Name`, or a cell that cannot be read).
+fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> LazyFrame {
+    let trimmed = |name: &str| col(name).str().strip_chars(lit(NULL)).fill_null(lit(""));
+    let optional = |name: &Option<String>| name.as_deref().map_or(lit(""), trimmed);
+    let mut cells = vec![
+        col("row"),
+        trimmed(&c.name).alias("name"),
+        trimmed(&c.created).alias("created_raw"),
+        trimmed(&c.code).alias("code_cell"),
+        optional(&c.id).alias("id"),
+        optional(&c.status).alias("status"),
+        optional(&c.currency).alias("currency"),
+        optional(&c.cancelled).alias("cancelled_raw"),
+        optional(&c.paid).alias("paid_raw"),
+        optional(&c.fulfilled).alias("fulfilled_raw"),
+        optional(&c.notes).alias("notes_raw"),
     ];
-    wanted.extend(extra.into_iter().flatten().map(String::as_str));
-    wanted.sort_unstable();
-    wanted.dedup();
-    let df = file.read_columns(&wanted)?;
-    let text = |name: &str| text_column(&df, name, &file.path);
-    let opt_text = |name: &Option<String>| name.as_deref().map(text).transpose();
-    let names = text(&name_col)?;
-    let created = text(&created_col)?;
-    let code_cells = text(&code_col)?;
-    let money: Vec<_> = money_cols.iter().map(opt_text).collect::<Result<_, _>>()?;
-    let ids = opt_text(&id_col)?;
-    let statuses = opt_text(&status_col)?;
-    let currencies = opt_text(&currency_col)?;
-    let cancels = opt_text(&cancelled_col)?;
-    let paid = opt_text(&paid_col)?;
-    let fulfilled = opt_text(&fulfilled_col)?;
-    let notes = opt_text(&notes_col)?;
-    let (landings, referrers) = (opt_text(&landing_col)?, opt_text(&referring_col)?);
+    for (m, (canonical, ..)) in MONEY.iter().enumerate() {
+        cells.push(optional(&c.money[m]).alias(format!("{canonical}_raw")));
+    }
+    let named = when(col("name").neq(lit(""))).then(col("name")).otherwise(lit(NULL).cast(DataType::String));
+    // A row whose Name is the previous named row's is another line item of the same order.
+    let previous = named.fill_null_with_strategy(FillNullStrategy::Forward(None)).shift(lit(1));
+    let stamps = ["created_raw", "paid_raw", "fulfilled_raw", "cancelled_raw"].map(|c| seconds_expr(col(c), tz));
+    let mut parsed = vec![
+        day_expr(col("created_raw"), tz).alias("day"),
+        polars::lazy::dsl::max_horizontal(stamps).unwrap_or_else(|_| lit(NULL).cast(DataType::Int64)).alias("recorded_at"),
+        link_expr(col("notes_raw"), 0).alias("utm_campaign"),
+        link_expr(col("notes_raw"), 1).alias("landing_path"),
+    ];
+    for (canonical, ..) in MONEY {
+        parsed.push(micros_expr(col(format!("{canonical}_raw")), style).alias(canonical));
+    }
+    let unreadable = |m: &str| col(format!("{m}_raw")).neq(lit("")).and(col(m).is_null());
+    let bad = col("name")
+        .eq(lit(""))
+        .or(col("day").is_null())
+        .or(col("subtotal").is_null())
+        .or(col("total").is_null())
+        .or(unreadable("discounts"))
+        .or(unreadable("refunds"));
+    lf.select(cells)
+        .with_column(previous.alias("previous"))
+        .filter(col("name").eq(lit("")).or(col("previous").is_null()).or(col("previous").neq(col("name"))))
+        .with_columns(parsed)
+        .with_column(bad.alias("bad"))
+}
 
-    let mut previous: Option<&str> = None;
-    'rows: for i in 0..df.height() {
-        let name = names.get(i).unwrap_or("").trim();
-        if name.is_empty() {
-            rejects.handle(cell_error(file, i, &name_col, "", ValueError("is empty")))?;
+/// Reports the bad rows, then returns the good ones.
+fn finish(
+    frames: Vec<DataFrame>,
+    c: &Columns,
+    style: DecimalStyle,
+    lines: Lines,
+    sha256: String,
+    rows: usize,
+    rejects: &mut Rejects,
+) -> Result<FileRead, SourceError> {
+    let path = lines.path().to_path_buf();
+    let frame_err = |source| SourceError::Csv { path: path.clone(), source };
+    let [kept, earliest]: [DataFrame; 2] = frames.try_into().map_err(|_| frame_err(polars_err!(NoData: "missing result")))?;
+    let earliest_day = earliest.column("day").and_then(|d| d.i32().map(|d| d.get(0))).map_err(frame_err)?;
+    let recorded = earliest.column("recorded_at").and_then(|d| d.i64().map(|d| d.get(0))).map_err(frame_err)?;
+    let bad = kept.clone().lazy().filter(col("bad")).collect().map_err(frame_err)?;
+    if bad.height() > 0 {
+        let errors = bad_cells(&bad, c, style).map_err(frame_err)?;
+        let rows: Vec<usize> = errors.iter().map(|e| e.0).collect();
+        for ((_, column, value, reason), line) in errors.into_iter().zip(lines.of(&rows)) {
+            rejects.handle(SourceError::Cell { path: path.clone(), line, column, value, reason })?;
+        }
+    }
+    let kept_columns = [
+        "row",
+        "name",
+        "order_key",
+        "day",
+        "cancelled",
+        "status",
+        "currency",
+        "subtotal",
+        "total",
+        "discounts",
+        "refunds",
+        "code_cell",
+    ];
+    let good =
+        kept.lazy().filter(col("bad").not().and(kept_orders())).select(kept_columns.map(col)).collect().map_err(frame_err)?;
+    Ok(FileRead { kept: good, sha256, rows, earliest: earliest_day, recorded, lines })
+}
+
+/// (row, column, value, reason) of each bad row, in file order, as the cell parsers word it.
+fn bad_cells(bad: &DataFrame, c: &Columns, style: DecimalStyle) -> PolarsResult<Vec<(usize, String, String, ValueError)>> {
+    let text = |name: &str| bad.column(name).and_then(|s| s.str().cloned());
+    let (rows, names, created) = (bad.column("row")?.u32()?.clone(), text("name")?, text("created_raw")?);
+    let raws: Vec<StringChunked> = MONEY.iter().map(|(m, ..)| text(&format!("{m}_raw"))).collect::<PolarsResult<_>>()?;
+    let mut out = Vec::new();
+    for i in 0..bad.height() {
+        let row = rows.get(i).unwrap_or(0) as usize;
+        if names.get(i).unwrap_or("").is_empty() {
+            out.push((row, c.name.clone(), String::new(), ValueError("is empty")));
             continue;
         }
-        if previous == Some(name) {
-            continue; // a continuation row: another line item of the same order
+        let created = created.get(i).unwrap_or("");
+        if let Err(reason) = parse_stamp(created) {
+            out.push((row, c.created.clone(), created.to_string(), reason));
+            continue;
         }
-        previous = Some(name);
-        let raw_created = created.get(i).unwrap_or("");
-        let day = match parse_stamp(raw_created) {
-            Ok(stamp) => crate::period::day_number(stamp.day_in(tz)),
-            Err(reason) => {
-                rejects.handle(cell_error(file, i, &created_col, raw_created, reason))?;
+        for (m, (canonical, _, required)) in MONEY.iter().enumerate() {
+            let raw = raws[m].get(i).unwrap_or("");
+            if raw.is_empty() && !required {
                 continue;
             }
-        };
-        let mut amounts = [Decimal::ZERO; 4];
-        for (m, column) in money.iter().enumerate() {
-            let raw = cell(*column, i);
-            if raw.is_empty() && !MONEY[m].2 {
-                continue; // no discount or refund column value: nothing was discounted or refunded
+            if let Err(reason) = super::cells::money_micros(raw, style) {
+                out.push((row, c.money[m].clone().unwrap_or_else(|| canonical.to_string()), raw.to_string(), reason));
+                break;
             }
-            match parse_decimal(raw, file.decimal).and_then(non_negative).and_then(fits) {
-                Ok(d) => amounts[m] = d,
-                Err(reason) => {
-                    let column = money_cols[m].as_deref().unwrap_or(MONEY[m].0);
-                    rejects.handle(cell_error(file, i, column, raw, reason))?;
-                    continue 'rows;
-                }
-            }
-        }
-        let id = cell(ids, i);
-        let [subtotal, total, discounts, refunds] = amounts;
-        let order = OrderRecord {
-            key: if id.is_empty() { name.to_string() } else { id.to_string() },
-            name: name.to_string(),
-            day,
-            cancelled: !cell(cancels, i).is_empty(),
-            status: cell(statuses, i).to_lowercase(),
-            currency: cell(currencies, i).to_string(),
-            subtotal,
-            total,
-            discounts,
-            refunds,
-            codes: super::codes::split(code_cells.get(i).unwrap_or("")),
-            titles_possible: true,
-            link: super::links::note_attributes(cell(notes, i))
-                .or(super::links::OrderLink::from_url(cell(landings, i)))
-                .or(super::links::OrderLink::from_url(cell(referrers, i)).campaign_only()),
-            recorded_at: super::orders::latest_of([raw_created, cell(paid, i), cell(fulfilled, i), cell(cancels, i)], tz),
-        };
-        if let Err(reason) = sink.push(rank, i as u32, order, report_currency) {
-            let column = money_cols[1].as_deref().unwrap_or("Total");
-            rejects.handle(cell_error(file, i, column, cell(money[1], i), reason))?;
         }
     }
-    Ok(df.height())
-}
-
-/// The trimmed text of an optional column's cell; `""` for a missing column or null.
-fn cell(column: Option<&polars::prelude::StringChunked>, row: usize) -> &str {
-    column.and_then(|c| c.get(row)).unwrap_or("").trim()
+    Ok(out)
 }

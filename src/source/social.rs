@@ -33,7 +33,7 @@ pub fn read_posts(files: &[CsvText], tz: Tz, rejects: &mut Rejects) -> Result<(D
         let metric_cols: Vec<Option<String>> = METRICS.iter().map(|m| file.find_column(&[m]).map(str::to_string)).collect();
         let mut wanted = vec![platform_col.as_str(), handle_col.as_str(), id_col.as_str(), at_col.as_str()];
         wanted.extend(metric_cols.iter().flatten().map(String::as_str));
-        let df = file.read_columns(&wanted)?;
+        let df = file.read_columns(&wanted, rejects)?;
         let get = |name: &str| text_column(&df, name, &file.path);
         let (p, h, id, at) = (get(&platform_col)?, get(&handle_col)?, get(&id_col)?, get(&at_col)?);
         let metric_data: Vec<_> = metric_cols.iter().map(|c| c.as_deref().map(get).transpose()).collect::<Result<_, _>>()?;
@@ -55,7 +55,7 @@ pub fn read_posts(files: &[CsvText], tz: Tz, rejects: &mut Rejects) -> Result<(D
                     continue;
                 }
             };
-            let post_id = id.get(i).unwrap_or("").trim();
+            let post_id = super::normalize_id(id.get(i).unwrap_or(""));
             if post_id.is_empty() {
                 rejects.handle(cell_error(file, i, &id_col, "", ValueError("is empty")))?;
                 continue;
@@ -109,7 +109,7 @@ pub fn read_followers(files: &[CsvText], rejects: &mut Rejects) -> Result<(DataF
         let handle_col = file.require_column(&["handle"])?.to_string();
         let date_col = file.require_column(&["date"])?.to_string();
         let count_col = file.require_column(&["followers"])?.to_string();
-        let df = file.read_columns(&[&platform_col, &handle_col, &date_col, &count_col])?;
+        let df = file.read_columns(&[&platform_col, &handle_col, &date_col, &count_col], rejects)?;
         let get = |name: &str| text_column(&df, name, &file.path);
         let (p, h, d, c) = (get(&platform_col)?, get(&handle_col)?, get(&date_col)?, get(&count_col)?);
         rows.push(df.height());

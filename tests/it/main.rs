@@ -24,6 +24,7 @@ mod report;
 mod shared_ledger;
 mod signals;
 mod statements;
+mod structure;
 mod support;
 mod terminal;
 mod woocommerce;

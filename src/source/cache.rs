@@ -1,0 +1,126 @@
+//! The parse cache: what a reader made of one input file, kept as parquet in the state folder
+//! so the next run, rerun or check on an unchanged file reads that instead of the CSV.
+//!
+//! An entry is keyed by the file's identity (canonical path, size, modification time, inode),
+//! the reader and its version, and whatever else the frame depends on (the report's zone); the
+//! file's SHA-256 and row count, taken while it was read the first time, are kept with it for
+//! summary.json. An entry is used only when its recorded key is exactly the file's key now and
+//! its parquet reads back with the recorded height; anything else (a changed file, a torn or
+//! corrupt entry, another reader version) is rebuilt from the file. Files that had rejected
+//! rows are not cached, so their rejects are reported on every run.
+
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Bump when a reader's output changes: every older entry is then rebuilt.
+pub const READER_VERSION: u32 = 2;
+
+/// The cache folder of one state folder, or none (the cache switched off).
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+}
+
+/// What is kept beside a cached frame.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    pub key: String,
+    pub sha256: String,
+    pub rows: usize,
+    pub earliest: Option<i32>,
+    pub recorded: Option<i64>,
+    pub height: usize,
+}
+
+impl Cache {
+    pub fn new(state_dir: &Path) -> Self {
+        Self { dir: state_dir.join("parse-cache") }
+    }
+
+    /// The identity key of `path` for `reader` (with `extra`, e.g. the zone); none when the
+    /// file cannot be looked at (it is then read and not cached).
+    pub fn key(path: &Path, reader: &str, extra: &str) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        let full = std::fs::canonicalize(path).ok()?;
+        let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0u64;
+        Some(format!(
+            "{reader} v{READER_VERSION} {extra} | {} | {} bytes | mtime {mtime} | inode {inode}",
+            full.display(),
+            meta.len()
+        ))
+    }
+
+    fn paths(&self, key: &str) -> (PathBuf, PathBuf) {
+        let name = format!("{:x}", Sha256::digest(key.as_bytes()));
+        (self.dir.join(format!("{}.parquet", &name[..32])), self.dir.join(format!("{}.json", &name[..32])))
+    }
+
+    /// The cached frame of `key`, if a sound entry exists.
+    pub fn get(&self, key: &str) -> Option<(DataFrame, Entry)> {
+        let (frame_path, entry_path) = self.paths(key);
+        let entry: Entry = serde_json::from_slice(&std::fs::read(&entry_path).ok()?).ok()?;
+        if entry.key != key {
+            return None;
+        }
+        let read = std::fs::File::open(&frame_path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).finish());
+        match read {
+            Ok(df) if df.height() == entry.height => Some((df, entry)),
+            Ok(_) | Err(_) => {
+                tracing::warn!(entry = %frame_path.display(), "parse cache entry is damaged; reading the file again");
+                None
+            }
+        }
+    }
+
+    /// Keeps `frame` under `key`; a failure only loses the cache entry.
+    pub fn put(&self, key: &str, frame: &mut DataFrame, entry: &Entry) {
+        if let Err(e) = self.try_put(key, frame, entry) {
+            tracing::warn!(error = %e, "could not keep a parse cache entry");
+        }
+    }
+
+    fn try_put(&self, key: &str, frame: &mut DataFrame, entry: &Entry) -> anyhow::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let (frame_path, entry_path) = self.paths(key);
+        let tmp = frame_path.with_extension(format!("tmp{}", std::process::id()));
+        ParquetWriter::new(std::fs::File::create(&tmp)?).finish(frame)?;
+        std::fs::rename(&tmp, &frame_path)?;
+        let tmp = entry_path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, serde_json::to_vec(entry)?)?;
+        std::fs::rename(&tmp, &entry_path)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_or_damaged_entry_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("orders.csv");
+        std::fs::write(&file, "a\n1\n").unwrap();
+        let cache = Cache::new(dir.path());
+        let key = Cache::key(&file, "shopify", "Europe/Copenhagen").unwrap();
+        let mut df = df!("a" => [1i64, 2]).unwrap();
+        let entry = Entry { key: key.clone(), sha256: "x".into(), rows: 2, earliest: Some(3), recorded: None, height: 2 };
+        cache.put(&key, &mut df, &entry);
+        assert_eq!(cache.get(&key).map(|(d, e)| (d.height(), e)), Some((2, entry.clone())));
+
+        std::fs::write(&file, "a\n1\n2\n").unwrap();
+        let changed = Cache::key(&file, "shopify", "Europe/Copenhagen").unwrap();
+        assert_ne!(changed, key);
+        assert!(cache.get(&changed).is_none());
+
+        let (frame_path, _) = cache.paths(&key);
+        let bytes = std::fs::read(&frame_path).unwrap();
+        std::fs::write(&frame_path, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(cache.get(&key).is_none(), "a torn parquet file is not trusted");
+    }
+}

@@ -1,0 +1,194 @@
+//! Cell parsers as polars expressions, for the lazy readers: a timestamp column to report-zone
+//! day numbers, an amount column to exact millionths. A cell that cannot be read becomes null
+//! (the reader then names it with [`super::values`]' own message). The common shapes
+//! (`2026-11-03 10:00:00 +0100`, `1234.50`) take a fast path that gives exactly what the
+//! general parsers give; everything else goes through them.
+
+use super::values::{DecimalStyle, MICROS, ValueError, non_negative, parse_decimal, parse_stamp, to_micros};
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use std::collections::HashMap;
+
+/// `expr` (text) as the day number (days since 1970-01-01) of each stamp in `tz`.
+pub fn day_expr(expr: Expr, tz: Tz) -> Expr {
+    expr.map(
+        move |c: Column| {
+            let mut days = DayCache { tz, buckets: HashMap::new() };
+            let out: Int32Chunked = c.str()?.iter().map(|v| v.and_then(|s| days.day(s))).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+    )
+}
+
+/// `expr` (text) as the instant of each stamp in seconds since 1970 UTC (a time without offset
+/// read in `tz`, a bare date as its first moment); null when empty or unreadable.
+pub fn seconds_expr(expr: Expr, tz: Tz) -> Expr {
+    expr.map(
+        move |c: Column| {
+            let out: Int64Chunked = c.str()?.iter().map(|v| v.and_then(|s| seconds(s, tz))).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+    )
+}
+
+fn seconds(raw: &str, tz: Tz) -> Option<i64> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return None;
+    }
+    fast_instant(s).or_else(|| parse_stamp(s).ok().and_then(|stamp| super::orders::stamp_seconds(stamp, tz)))
+}
+
+/// `expr` (a Shopify `Note Attributes` cell) as the UTM campaign (`field` 0) or landing path
+/// (`field` 1) its lines show, normalised; empty when none.
+pub fn link_expr(expr: Expr, field: usize) -> Expr {
+    expr.map(
+        move |c: Column| {
+            let out: StringChunked = c
+                .str()?
+                .iter()
+                .map(|v| {
+                    let link = super::links::note_attributes(v.unwrap_or("").trim());
+                    Some(if field == 0 { link.utm_campaign } else { link.landing_path })
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+/// `expr` (text, shop money) as exact millionths; null when empty, not a number, negative, or
+/// too large (as [`money_micros`]).
+pub fn micros_expr(expr: Expr, style: DecimalStyle) -> Expr {
+    expr.map(
+        move |c: Column| {
+            let out: Int64Chunked = c.str()?.iter().map(|v| v.and_then(|s| money_micros(s, style).ok())).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+    )
+}
+
+/// One shop-money cell in millionths: a number ([`parse_decimal`]), not negative, that fits;
+/// the error is the cell's reason.
+pub fn money_micros(raw: &str, style: DecimalStyle) -> Result<i64, ValueError> {
+    if let Some(m) = fast_micros(raw.trim(), style).filter(|m| *m >= 0) {
+        return Ok(m);
+    }
+    let amount = parse_decimal(raw, style).and_then(non_negative)?;
+    to_micros(amount)
+}
+
+/// One amount cell in millionths, as [`parse_decimal`] then [`to_micros`] read it.
+pub fn micros(raw: &str, style: DecimalStyle) -> Option<i64> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return None;
+    }
+    fast_micros(s, style).or_else(|| parse_decimal(s, style).ok().and_then(|d| to_micros(d).ok()))
+}
+
+/// `-?\d{1,15}(\.\d{1,6})?` in a point file (or without a separator in any file).
+fn fast_micros(s: &str, style: DecimalStyle) -> Option<i64> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest.as_bytes()),
+        None => (false, s.as_bytes()),
+    };
+    let (int, frac) = match digits.iter().position(|b| *b == b'.') {
+        Some(p) if style == DecimalStyle::Point => (&digits[..p], &digits[p + 1..]),
+        Some(_) => return None,
+        None => (digits, &[][..]),
+    };
+    let plain = |d: &[u8]| d.iter().all(u8::is_ascii_digit);
+    let frac_ok = frac.len() <= 6 && (frac.is_empty() != digits.contains(&b'.'));
+    if int.is_empty() || int.len() > 15 || !frac_ok || !plain(int) || !plain(frac) {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for d in int {
+        value = value * 10 + i64::from(d - b'0');
+    }
+    let mut fraction: i64 = 0;
+    for i in 0..6 {
+        fraction = fraction * 10 + frac.get(i).map_or(0, |d| i64::from(d - b'0'));
+    }
+    let micros = value * MICROS + fraction;
+    Some(if negative { -micros } else { micros })
+}
+
+/// Day numbers of stamps in one zone; instants are looked up per UTC quarter hour, at which
+/// every zone offset in use since 1970 changes.
+struct DayCache {
+    tz: Tz,
+    buckets: HashMap<i64, i32>,
+}
+
+impl DayCache {
+    fn day(&mut self, raw: &str) -> Option<i32> {
+        let s = raw.trim();
+        match fast_instant(s) {
+            Some(secs) if secs >= 0 => {
+                let bucket = secs.div_euclid(900);
+                let tz = self.tz;
+                Some(*self.buckets.entry(bucket).or_insert_with(|| {
+                    let at = chrono::Utc.timestamp_opt(bucket * 900, 0).single().unwrap_or_default();
+                    crate::period::day_number(at.with_timezone(&tz).date_naive())
+                }))
+            }
+            _ => parse_stamp(s).ok().map(|stamp| crate::period::day_number(stamp.day_in(self.tz))),
+        }
+    }
+}
+
+/// Seconds since the epoch of `YYYY-MM-DD HH:MM:SS ±HHMM` (an offset within ±14:00).
+fn fast_instant(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 25 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' || b[19] != b' ' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    let (h, m, sec) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    let sign = match b[20] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (oh, om) = (num(21, 23)?, num(23, 25)?);
+    if h > 23 || m > 59 || sec > 59 || om > 59 || oh * 60 + om > 14 * 60 {
+        return None;
+    }
+    let local = i64::from(crate::period::day_number(date)) * 86_400 + i64::from(h * 3600 + m * 60 + sec);
+    Some(local - sign * i64::from(oh * 3600 + om * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_paths_agree_with_the_general_parsers() {
+        for raw in ["1234.50", "-9.56", "0", "12", "0.000001", "163056", "1.234", "12,5", "1.234,50", " 7.5 "] {
+            for style in [DecimalStyle::Point, DecimalStyle::Comma] {
+                let general = parse_decimal(raw, style).ok().and_then(|d| to_micros(d).ok());
+                assert_eq!(micros(raw, style), general, "{raw} {style:?}");
+            }
+        }
+        let cph: Tz = "Europe/Copenhagen".parse().unwrap();
+        let mut days = DayCache { tz: cph, buckets: HashMap::new() };
+        for raw in
+            ["2026-11-02 23:30:00 +0000", "2026-10-25 00:59:59 +0200", "2026-10-24 22:30:00 +0000", "2026-03-29 01:59:00 +0100"]
+        {
+            let general = parse_stamp(raw).map(|s| crate::period::day_number(s.day_in(cph))).ok();
+            assert!(fast_instant(raw).is_some(), "{raw}");
+            assert_eq!(days.day(raw), general, "{raw}");
+        }
+        assert_eq!(fast_instant("2026-11-02 23:30:00 +2500"), None);
+    }
+}

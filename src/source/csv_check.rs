@@ -1,0 +1,257 @@
+//! The structure of a CSV's bytes, checked in one incremental pass: where each record starts,
+//! how many fields it has against the header, and whether a quote is left open at the end.
+//! Quotes follow the reader's rule (a field is quoted only when it starts with `"`; inside it
+//! every `"` toggles), so the records found here are the records polars reads.
+
+use std::io::Read;
+use std::path::Path;
+
+/// What is wrong with one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// More fields than the header names.
+    TooMany { found: usize, expected: usize },
+    /// Fewer fields than the header names (a cut-off row, or one in another delimiter).
+    TooFew { found: usize, expected: usize },
+    /// A quote opened on this line is never closed.
+    Unterminated,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::TooMany { found, expected } => write!(f, "the row has {found} fields, the header {expected}"),
+            Problem::TooFew { found, expected } => {
+                write!(f, "the row has {found} fields, the header {expected} (cut off, or another delimiter?)")
+            }
+            Problem::Unterminated => write!(f, "a quote opened here is never closed (the rest of the file is one cell)"),
+        }
+    }
+}
+
+/// A malformed record: its data-row index (0 = first row after the header) and first line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub row: usize,
+    pub line: usize,
+    pub problem: Problem,
+}
+
+/// Walks a CSV's bytes chunk by chunk (the first record is the header).
+#[derive(Debug)]
+pub struct Scanner {
+    sep: u8,
+    expected: Option<usize>,
+    line: usize,
+    record_line: usize,
+    /// Records ended so far, the header included.
+    records: usize,
+    fields: usize,
+    content: bool,
+    at_field_start: bool,
+    quoted_field: bool,
+    in_quotes: bool,
+    pub issues: Vec<Issue>,
+    /// The first line of each data row, when asked for.
+    starts: Option<Vec<u32>>,
+}
+
+impl Scanner {
+    /// A scanner for `sep`-separated text; `keep_lines` records each row's first line.
+    pub fn new(sep: u8, keep_lines: bool) -> Self {
+        Self {
+            sep,
+            expected: None,
+            line: 1,
+            record_line: 1,
+            records: 0,
+            fields: 1,
+            content: false,
+            at_field_start: true,
+            quoted_field: false,
+            in_quotes: false,
+            issues: Vec::new(),
+            starts: keep_lines.then(Vec::new),
+        }
+    }
+
+    /// Data rows ended so far.
+    pub fn rows(&self) -> usize {
+        self.records.saturating_sub(1)
+    }
+
+    /// Feeds the next bytes.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let mut i = 0;
+        while i < chunk.len() {
+            if self.in_quotes {
+                match memchr::memchr2(b'"', b'\n', &chunk[i..]) {
+                    None => return,
+                    Some(k) => {
+                        let j = i + k;
+                        if chunk[j] == b'\n' {
+                            self.line += 1;
+                        } else {
+                            self.in_quotes = false;
+                        }
+                        i = j + 1;
+                    }
+                }
+                continue;
+            }
+            let Some(k) = memchr::memchr3(self.sep, b'"', b'\n', &chunk[i..]) else {
+                self.content |= !chunk[i..].iter().all(|&b| b == b'\r');
+                self.at_field_start = false;
+                return;
+            };
+            let j = i + k;
+            if j > i {
+                self.content |= !chunk[i..j].iter().all(|&b| b == b'\r');
+                self.at_field_start = false;
+            }
+            match chunk[j] {
+                b'\n' => {
+                    self.end_record();
+                    self.line += 1;
+                    self.record_line = self.line;
+                }
+                b'"' => {
+                    self.content = true;
+                    if self.at_field_start || self.quoted_field {
+                        self.quoted_field = true;
+                        self.in_quotes = true;
+                    }
+                    self.at_field_start = false;
+                }
+                _ => {
+                    self.content = true;
+                    self.fields += 1;
+                    self.at_field_start = true;
+                    self.quoted_field = false;
+                }
+            }
+            i = j + 1;
+        }
+    }
+
+    fn end_record(&mut self) {
+        let blank = self.fields == 1 && !self.content;
+        if !blank {
+            match self.expected {
+                None => self.expected = Some(self.fields),
+                Some(expected) => {
+                    let row = self.records - 1;
+                    if let Some(starts) = &mut self.starts {
+                        starts.push(self.record_line as u32);
+                    }
+                    let problem = match self.fields {
+                        n if n > expected => Some(Problem::TooMany { found: n, expected }),
+                        n if n < expected => Some(Problem::TooFew { found: n, expected }),
+                        _ => None,
+                    };
+                    if let Some(problem) = problem {
+                        self.issues.push(Issue { row, line: self.record_line, problem });
+                    }
+                }
+            }
+            self.records += 1;
+        }
+        self.fields = 1;
+        self.content = false;
+        self.at_field_start = true;
+        self.quoted_field = false;
+    }
+
+    /// Ends the text: a last record without a newline counts; an open quote is an issue.
+    pub fn finish(&mut self) {
+        if self.in_quotes {
+            let row = self.records.saturating_sub(1);
+            if let Some(starts) = &mut self.starts {
+                starts.push(self.record_line as u32);
+            }
+            self.issues.push(Issue { row, line: self.record_line, problem: Problem::Unterminated });
+            self.records += 1;
+            self.in_quotes = false;
+        } else if self.content || self.fields > 1 {
+            self.end_record();
+        }
+    }
+
+    /// The first line of each data row (when kept).
+    pub fn take_starts(&mut self) -> Vec<u32> {
+        self.starts.take().unwrap_or_default()
+    }
+}
+
+/// The first lines of data rows `rows` (sorted) of the file at `path`, read again from disk
+/// (the slow path: only for rows that are reported). `skip` bytes (a BOM, a `sep=` line) and
+/// `line_offset` lines before the header are accounted for.
+pub fn lines_of_rows(path: &Path, sep: u8, skip: usize, line_offset: usize, rows: &[usize]) -> std::io::Result<Vec<usize>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut scanner = Scanner::new(sep, true);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut skipped = 0;
+    let last = rows.iter().copied().max().unwrap_or(0);
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            scanner.finish();
+            break;
+        }
+        let start = (skip - skipped.min(skip)).min(n);
+        skipped += n;
+        scanner.feed(&buf[start..n]);
+        if scanner.starts.as_ref().is_some_and(|s| s.len() > last) {
+            break;
+        }
+    }
+    let starts = scanner.take_starts();
+    Ok(rows.iter().map(|r| starts.get(*r).map_or(r + 2, |l| *l as usize) + line_offset).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &[u8], chunk: usize) -> Scanner {
+        let mut s = Scanner::new(b',', true);
+        for part in text.chunks(chunk) {
+            s.feed(part);
+        }
+        s.finish();
+        s
+    }
+
+    #[test]
+    fn rows_and_lines_past_quoted_newlines_in_any_chunking() {
+        for chunk in [1, 2, 3, 1000] {
+            let mut s = scan(b"a,b\n1,\"x\ny\"\n2,z\n\n3,\"w\"\"\"\n", chunk);
+            assert_eq!(s.rows(), 3, "chunk {chunk}");
+            assert!(s.issues.is_empty(), "{:?}", s.issues);
+            assert_eq!(s.take_starts(), [2, 4, 6]);
+        }
+    }
+
+    #[test]
+    fn ragged_short_cut_off_and_unterminated_rows_are_named() {
+        let s = scan(b"a,b,c\r\n1,2,3\r\n1,2,3,4\r\n1;2;3\r\n5,6", 4);
+        let found: Vec<_> = s.issues.iter().map(|i| (i.row, i.line, i.problem.clone())).collect();
+        assert_eq!(
+            found,
+            [
+                (1, 3, Problem::TooMany { found: 4, expected: 3 }),
+                (2, 4, Problem::TooFew { found: 1, expected: 3 }),
+                (3, 5, Problem::TooFew { found: 2, expected: 3 }),
+            ]
+        );
+        let s = scan(b"a,b\n1,\"open\n2,3\n4,5\n", 3);
+        assert_eq!(s.issues, [Issue { row: 0, line: 2, problem: Problem::Unterminated }]);
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_text() {
+        let s = scan(b"a,b\n5\" screen,2\n3,4\n", 5);
+        assert!(s.issues.is_empty());
+        assert_eq!(s.rows(), 2);
+    }
+}
