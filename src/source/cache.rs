@@ -49,7 +49,8 @@ impl Cache {
         #[cfg(not(unix))]
         let inode = 0u64;
         Some(format!(
-            "{reader} v{READER_VERSION} {extra} | {} | {} bytes | mtime {mtime} | inode {inode}",
+            "{reader} v{READER_VERSION} tierwise {} {extra} | {} | {} bytes | mtime {mtime} | inode {inode}",
+            env!("CARGO_PKG_VERSION"),
             full.display(),
             meta.len()
         ))
@@ -60,8 +61,8 @@ impl Cache {
         (self.dir.join(format!("{}.parquet", &name[..32])), self.dir.join(format!("{}.json", &name[..32])))
     }
 
-    /// The cached frame of `key`, if a sound entry exists.
-    pub fn get(&self, key: &str) -> Option<(DataFrame, Entry)> {
+    /// The cached frame of `key`, if a sound entry with exactly `columns` exists.
+    pub fn get(&self, key: &str, columns: &[&str]) -> Option<(DataFrame, Entry)> {
         let (frame_path, entry_path) = self.paths(key);
         let entry: Entry = serde_json::from_slice(&std::fs::read(&entry_path).ok()?).ok()?;
         if entry.key != key {
@@ -69,7 +70,12 @@ impl Cache {
         }
         let read = std::fs::File::open(&frame_path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).finish());
         match read {
-            Ok(df) if df.height() == entry.height => Some((df, entry)),
+            Ok(df)
+                if df.height() == entry.height
+                    && df.get_column_names().iter().map(|c| c.as_str()).eq(columns.iter().copied()) =>
+            {
+                Some((df, entry))
+            }
             Ok(_) | Err(_) => {
                 tracing::warn!(entry = %frame_path.display(), "parse cache entry is damaged; reading the file again");
                 None
@@ -111,16 +117,17 @@ mod tests {
         let mut df = df!("a" => [1i64, 2]).unwrap();
         let entry = Entry { key: key.clone(), sha256: "x".into(), rows: 2, earliest: Some(3), recorded: None, height: 2 };
         cache.put(&key, &mut df, &entry);
-        assert_eq!(cache.get(&key).map(|(d, e)| (d.height(), e)), Some((2, entry.clone())));
+        assert_eq!(cache.get(&key, &["a"]).map(|(d, e)| (d.height(), e)), Some((2, entry.clone())));
+        assert!(cache.get(&key, &["a", "b"]).is_none(), "a frame of another shape is not used");
 
         std::fs::write(&file, "a\n1\n2\n").unwrap();
         let changed = Cache::key(&file, "shopify", "Europe/Copenhagen").unwrap();
         assert_ne!(changed, key);
-        assert!(cache.get(&changed).is_none());
+        assert!(cache.get(&changed, &["a"]).is_none());
 
         let (frame_path, _) = cache.paths(&key);
         let bytes = std::fs::read(&frame_path).unwrap();
         std::fs::write(&frame_path, &bytes[..bytes.len() / 2]).unwrap();
-        assert!(cache.get(&key).is_none(), "a torn parquet file is not trusted");
+        assert!(cache.get(&key, &["a"]).is_none(), "a torn parquet file is not trusted");
     }
 }

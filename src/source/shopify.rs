@@ -81,7 +81,7 @@ pub fn read(
 fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>) -> Result<FileRead, SourceError> {
     let key = cache.and_then(|_| Cache::key(path, "shopify", tz.name()));
     let (Some(cache), Some(key)) = (cache, key) else { return read_file(path, tz, rejects) };
-    if let Some((kept, entry)) = cache.get(&key) {
+    if let Some((kept, entry)) = cache.get(&key, &KEPT) {
         let lines = Lines::Unread(path.to_path_buf());
         let (earliest, recorded) = (entry.earliest, entry.recorded);
         return Ok(FileRead { kept, sha256: entry.sha256, rows: entry.rows, earliest, recorded, lines });
@@ -338,24 +338,28 @@ fn finish(
             rejects.handle(SourceError::Cell { path: path.clone(), line, column, value, reason })?;
         }
     }
-    let kept_columns = [
-        "row",
-        "name",
-        "order_key",
-        "day",
-        "cancelled",
-        "status",
-        "currency",
-        "subtotal",
-        "total",
-        "discounts",
-        "refunds",
-        "code_cell",
-    ];
-    let good =
-        kept.lazy().filter(col("bad").not().and(kept_orders())).select(kept_columns.map(col)).collect().map_err(frame_err)?;
+    let good = kept.lazy().filter(col("bad").not().and(kept_orders())).select(KEPT.map(col)).collect().map_err(frame_err)?;
     Ok(FileRead { kept: good, sha256, rows, earliest: earliest_day, recorded, lines })
 }
+
+/// The columns of a file's kept orders (and of its parse cache entry).
+const KEPT: [&str; 15] = [
+    "row",
+    "name",
+    "order_key",
+    "day",
+    "cancelled",
+    "status",
+    "currency",
+    "subtotal",
+    "total",
+    "discounts",
+    "refunds",
+    "code_cell",
+    "utm_campaign",
+    "landing_path",
+    "recorded_at",
+];
 
 /// (row, column, value, reason) of each bad row, in file order, as the cell parsers word it.
 fn bad_cells(bad: &DataFrame, c: &Columns, style: DecimalStyle) -> PolarsResult<Vec<(usize, String, String, ValueError)>> {
