@@ -42,7 +42,7 @@ pub fn read(
         let dates = text_column(&df, &date_col, &file.path)?;
         let amounts = text_column(&df, &amount_col, &file.path)?;
         let kinds = kind_col.as_ref().map(|k| text_column(&df, k, &file.path)).transpose()?;
-        rows.push(df.height());
+        rows.push(file.rows);
         for i in 0..df.height() {
             let id = super::normalize_id(ids.get(i).unwrap_or(""));
             let id = id.as_str();

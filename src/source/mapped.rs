@@ -354,7 +354,7 @@ fn read_file(
         ));
     }
     flush(&mut pending, rejects)?;
-    Ok(df.height())
+    Ok(file.rows)
 }
 
 /// The trimmed text of an optional column's cell; `""` for a missing column or null.

@@ -240,7 +240,7 @@ pub fn read(path: &Path, rejects: &mut Rejects) -> Result<(Roster, CsvText, usiz
         seen_ids.insert(id, i);
         roster.influencers.push(inf);
     }
-    let rows = df.height();
+    let rows = file.rows;
     Ok((roster, file, rows))
 }
 

@@ -37,7 +37,7 @@ pub fn read_posts(files: &[CsvText], tz: Tz, rejects: &mut Rejects) -> Result<(D
         let get = |name: &str| text_column(&df, name, &file.path);
         let (p, h, id, at) = (get(&platform_col)?, get(&handle_col)?, get(&id_col)?, get(&at_col)?);
         let metric_data: Vec<_> = metric_cols.iter().map(|c| c.as_deref().map(get).transpose()).collect::<Result<_, _>>()?;
-        rows.push(df.height());
+        rows.push(file.rows);
         'rows: for i in 0..df.height() {
             let raw_platform = p.get(i).unwrap_or("");
             let platform = match platform_cell(file, i, &platform_col, raw_platform) {
@@ -112,7 +112,7 @@ pub fn read_followers(files: &[CsvText], rejects: &mut Rejects) -> Result<(DataF
         let df = file.read_columns(&[&platform_col, &handle_col, &date_col, &count_col], rejects)?;
         let get = |name: &str| text_column(&df, name, &file.path);
         let (p, h, d, c) = (get(&platform_col)?, get(&handle_col)?, get(&date_col)?, get(&count_col)?);
-        rows.push(df.height());
+        rows.push(file.rows);
         for i in 0..df.height() {
             let raw_platform = p.get(i).unwrap_or("");
             let platform = match platform_cell(file, i, &platform_col, raw_platform) {
