@@ -61,6 +61,25 @@ pub fn link_expr(expr: Expr, field: usize) -> Expr {
     )
 }
 
+/// `expr` (a landing or referring URL column) as the UTM campaign (`field` 0) or landing
+/// path (`field` 1) the URL shows, normalised; empty when none.
+pub fn url_link_expr(expr: Expr, field: usize) -> Expr {
+    expr.map(
+        move |c: Column| {
+            let out: StringChunked = c
+                .str()?
+                .iter()
+                .map(|v| {
+                    let link = super::links::OrderLink::from_url(v.unwrap_or("").trim());
+                    Some(if field == 0 { link.utm_campaign } else { link.landing_path })
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
 /// `expr` (text, shop money) as exact millionths; null when empty, not a number, negative, or
 /// too large (as [`money_micros`]).
 pub fn micros_expr(expr: Expr, style: DecimalStyle) -> Expr {

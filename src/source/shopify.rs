@@ -151,6 +151,9 @@ struct Columns {
     paid: Option<String>,
     fulfilled: Option<String>,
     notes: Option<String>,
+    /// Not in Shopify's own export; third-party order exports add the API's fields by name.
+    landing: Option<String>,
+    referring: Option<String>,
 }
 
 impl Columns {
@@ -174,13 +177,25 @@ impl Columns {
             paid: find(&["Paid at"]),
             fulfilled: find(&["Fulfilled at"]),
             notes: find(&["Note Attributes"]),
+            landing: find(&["Landing Site", "Landing Page", "landing_site"]),
+            referring: find(&["Referring Site", "referring_site"]),
         })
     }
 
     fn wanted(&self) -> Vec<&str> {
         let mut all = vec![self.name.as_str(), self.created.as_str(), self.code.as_str()];
         all.extend(self.money.iter().flatten().map(String::as_str));
-        let extra = [&self.id, &self.status, &self.currency, &self.cancelled, &self.paid, &self.fulfilled, &self.notes];
+        let extra = [
+            &self.id,
+            &self.status,
+            &self.currency,
+            &self.cancelled,
+            &self.paid,
+            &self.fulfilled,
+            &self.notes,
+            &self.landing,
+            &self.referring,
+        ];
         all.extend(extra.into_iter().flatten().map(String::as_str));
         all.sort_unstable();
         all.dedup();
@@ -283,6 +298,8 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> LazyFr
         optional(&c.paid).alias("paid_raw"),
         optional(&c.fulfilled).alias("fulfilled_raw"),
         optional(&c.notes).alias("notes_raw"),
+        optional(&c.landing).alias("landing_raw"),
+        optional(&c.referring).alias("referring_raw"),
     ];
     for (m, (canonical, ..)) in MONEY.iter().enumerate() {
         cells.push(optional(&c.money[m]).alias(format!("{canonical}_raw")));
@@ -294,8 +311,8 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> LazyFr
     let mut parsed = vec![
         day_expr(col("created_raw"), tz).alias("day"),
         polars::lazy::dsl::max_horizontal(stamps).unwrap_or_else(|_| lit(NULL).cast(DataType::Int64)).alias("recorded_at"),
-        link_expr(col("notes_raw"), 0).alias("utm_campaign"),
-        link_expr(col("notes_raw"), 1).alias("landing_path"),
+        link_or(link_or(link_expr(col("notes_raw"), 0), "landing_raw", 0), "referring_raw", 0).alias("utm_campaign"),
+        link_or(link_expr(col("notes_raw"), 1), "landing_raw", 1).alias("landing_path"),
     ];
     for (canonical, ..) in MONEY {
         parsed.push(micros_expr(col(format!("{canonical}_raw")), style).alias(canonical));
@@ -313,6 +330,13 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> LazyFr
         .filter(col("name").eq(lit("")).or(col("previous").is_null()).or(col("previous").neq(col("name"))))
         .with_columns(parsed)
         .with_column(bad.alias("bad"))
+}
+
+/// `first`, or where it is empty what the URL column `raw` shows (a note's link first, then the
+/// landing site, then the referrer's campaign: a referrer's path is never a landing path).
+fn link_or(first: Expr, raw: &str, field: usize) -> Expr {
+    let other = super::cells::url_link_expr(col(raw), field);
+    when(first.clone().eq(lit(""))).then(other).otherwise(first)
 }
 
 /// Reports the bad rows, then returns the good ones.
