@@ -12,8 +12,9 @@ mod status;
 use crate::cli::Command;
 use crate::config::{self, Config};
 
-mod compute;
-mod lock;
+pub use compute::compute;
+pub use lock::lock_report;
+pub use run::{RunOutcome, periods_between, resolve_period, run, run_period};
 
 /// A failed command.
 #[derive(Debug)]

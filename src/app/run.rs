@@ -1,11 +1,8 @@
 //! `run` and `rerun`: one report period (or a range of them) read, computed, written and
 //! emailed once, under the report's lock and recorded in the ledger.
 
-<<<<<<< HEAD
-use super::lock::lock_report;
-=======
 use super::compute::Loaded;
->>>>>>> 96460c2 (Shopify orders read by polars' streaming engine (projection, continuation rows, exact amounts and report-zone days as expressions; only orders with a code kept); CSV structure and encoding checks (ragged, short, cut-off, unterminated rows, duplicate headers, damaged UTF-8, UTF-16, sep= line, invisible characters); parse cache; periods of a run and a rerun from one prepared frame)
+use super::lock::lock_report;
 use super::send::DeliveryFailure;
 use super::{Failure, load_config};
 use crate::cli::{Every, RerunArgs, RunArgs};

@@ -54,11 +54,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             DEFAULT_KEEP_INPUTS_DAYS
         }),
     };
-<<<<<<< HEAD
     let state = super::state::state(&mut root, &mut p);
-=======
     let parse_cache = root.boolean("parse_cache", &mut p).unwrap_or(true);
->>>>>>> 96460c2 (Shopify orders read by polars' streaming engine (projection, continuation rows, exact amounts and report-zone days as expressions; only orders with a code kept); CSV structure and encoding checks (ragged, short, cut-off, unterminated rows, duplicate headers, damaged UTF-8, UTF-16, sep= line, invisible characters); parse cache; periods of a run and a rerun from one prepared frame)
     let mut owner = None;
     let email = match root.table("email", &mut p) {
         Some(mut t) => {
@@ -75,10 +72,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     root.finish(&mut p);
     match (p.is_empty(), email) {
-<<<<<<< HEAD
         (true, Some(email)) => Ok(Config {
             path: path.to_path_buf(),
             state_dir,
+            parse_cache,
             base,
             reports,
             email,
@@ -88,11 +85,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             state_password: state.password,
             claim_lease: state.lease,
         }),
-=======
-        (true, Some(email)) => {
-            Ok(Config { path: path.to_path_buf(), state_dir, parse_cache, base, reports, email, owner, keep_inputs_days })
-        }
->>>>>>> 96460c2 (Shopify orders read by polars' streaming engine (projection, continuation rows, exact amounts and report-zone days as expressions; only orders with a code kept); CSV structure and encoding checks (ragged, short, cut-off, unterminated rows, duplicate headers, damaged UTF-8, UTF-16, sep= line, invisible characters); parse cache; periods of a run and a rerun from one prepared frame)
         _ => Err(ConfigError::Invalid { path: path.to_path_buf(), problems: p.into_list() }),
     }
 }
