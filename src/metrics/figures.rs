@@ -188,10 +188,10 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
     let floats: BTreeMap<&str, Vec<Option<f64>>> = [
         "engagement_rate",
         "engagement_rate_reach",
-        "revenue_micros",
+        "revenue",
         "discounts_micros",
         "refunds_micros",
-        "cost_micros",
+        "cost",
         "roi_pct",
         "roas",
         "cpa",
@@ -201,8 +201,8 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
         "return_rate",
         "median_engagement_rate",
         "cost_rows_micros",
-        "revenue_by_code_micros",
-        "revenue_by_link_micros",
+        "revenue_by_code",
+        "revenue_by_link",
     ]
     .into_iter()
     .map(|n| float(n).map(|v| (n, v)))
@@ -230,10 +230,10 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
             impressions: i("impressions", r).unwrap_or(0),
             views: i("views", r).unwrap_or(0),
             orders: i("orders", r).unwrap_or(0),
-            revenue: units("revenue_micros", r),
+            revenue: units("revenue", r),
             discounts: units("discounts_micros", r),
             refunds: units("refunds_micros", r),
-            cost: units("cost_micros", r),
+            cost: units("cost", r),
             roi_pct: f("roi_pct", r),
             roas: f("roas", r),
             cpa: f("cpa", r),
@@ -244,8 +244,8 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
             median_engagement_rate: f("median_engagement_rate", r),
             orders_by_code: i("orders", r).unwrap_or(0) - i("orders_by_link", r).unwrap_or(0),
             orders_by_link: i("orders_by_link", r).unwrap_or(0),
-            revenue_by_code: units("revenue_by_code_micros", r),
-            revenue_by_link: units("revenue_by_link_micros", r),
+            revenue_by_code: units("revenue_by_code", r),
+            revenue_by_link: units("revenue_by_link", r),
             cost_rows: units("cost_rows_micros", r),
             fees: i("fee_micros", r).map_or(0.0, |m| m as f64 / MICROS as f64),
         })

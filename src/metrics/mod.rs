@@ -82,8 +82,18 @@ pub fn prepare(inputs: &Inputs) -> Result<Prepared, MetricsError> {
     })
 }
 
-/// Every figure of one period.
-pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period) -> Result<Figures, MetricsError> {
+/// How much of a period's figures to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Detail {
+    /// Every figure: rows, data quality, signals, codes and posts (the report's period and the
+    /// one it is compared with).
+    Full,
+    /// The influencer, tier and total rows only (trend points, the campaign to date).
+    Rows,
+}
+
+/// The figures of one period, every one of them with [`Detail::Full`].
+pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period, detail: Detail) -> Result<Figures, MetricsError> {
     let (from, to) = period.day_range();
     let account_followers = engagement::account_followers(prepared.followers.clone().lazy(), to).collect()?.lazy();
     let posts = engagement::period_posts(prepared.posts.clone().lazy(), account_followers.clone(), from, to).collect()?.lazy();
@@ -109,6 +119,10 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period) -> Result
     let influencers = rollup::influencer_rows(base, setup).collect()?;
     let tiers = rollup::tier_rows(influencers.clone().lazy(), setup).collect()?;
     let total = rollup::total_row(influencers.clone().lazy(), setup).collect()?;
+    let mut figures = Figures::from_frames(&influencers, &tiers, &total, setup.tiers)?;
+    if detail == Detail::Rows {
+        return Ok(figures);
+    }
 
     let mut quality = engagement::quality(posts.clone())?;
     quality.attribution_conflicts = money::conflicts(&attributed)?;
@@ -119,7 +133,6 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period) -> Result
     let owners = prepared.accounts.column("influencer_id")?.str()?.iter().flatten().map(str::to_string).collect();
     quality.leaked_codes = signals::leaks(&prepared.orders.attributed, &prepared.posts, &owners, period, setup.signals)?;
     quality.follower_jumps = signals::follower_jumps(&prepared.followers, &prepared.accounts, from, to, setup.signals)?;
-    let mut figures = Figures::from_frames(&influencers, &tiers, &total, setup.tiers)?;
     quality.low_engagement = signals::low_engagement(&figures.influencers, setup.benchmarks, setup.signals);
     figures.quality = quality;
     figures.codes = money::code_use(attributed.lazy())?;
@@ -127,21 +140,25 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period) -> Result
     Ok(figures)
 }
 
-/// Adds `commission_micros` (i64): `commission_pct` / 100 × the influencer's revenue in the
-/// period, rounded once to the millionth (half to even).
+/// Adds `commission_micros` (i64) and `commission_rest` (f64): `commission_pct` / 100 × the
+/// influencer's revenue in the period, as [`exact::commission`] splits it.
 fn with_commission(
     mut base: DataFrame,
     pct: &std::collections::HashMap<String, rust_decimal::Decimal>,
 ) -> Result<DataFrame, MetricsError> {
     let ids = base.column("influencer_id")?.str()?.clone();
     let revenue = base.column("revenue_micros")?.i64()?.clone();
-    let mut out = Vec::with_capacity(base.height());
+    let revenue_rest = base.column("revenue_rest")?.f64()?.clone();
+    let (mut out, mut rest) = (Vec::with_capacity(base.height()), Vec::with_capacity(base.height()));
     for i in 0..base.height() {
         let p = ids.get(i).and_then(|id| pct.get(id)).copied().unwrap_or_default();
-        let r = revenue.get(i).unwrap_or(0);
-        out.push(exact::commission(r, p).ok_or(MetricsError::TooLarge("the commissions"))?);
+        let r = (revenue.get(i).unwrap_or(0), revenue_rest.get(i).unwrap_or(0.0));
+        let (whole, left) = exact::commission(r, p).ok_or(MetricsError::TooLarge("the commissions"))?;
+        out.push(whole);
+        rest.push(left);
     }
     base.with_column(Column::new("commission_micros".into(), out))?;
+    base.with_column(Column::new("commission_rest".into(), rest))?;
     Ok(base)
 }
 

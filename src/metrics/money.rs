@@ -30,19 +30,28 @@ fn counted_orders(orders: LazyFrame) -> LazyFrame {
         .filter(col("cancelled").not().and(col("status").neq(lit("voided"))).and(col("status").neq(lit("expired"))))
 }
 
-/// Adds `revenue_micros` (i64): each order's net revenue, exact to the millionth (see
+/// Adds each order's net revenue as `revenue_micros` (i64, to the millionth) and
+/// `revenue_rest` (f64, the part of a millionth that rounding left; see
 /// [`super::exact::net_revenue`]).
 fn with_revenue(mut orders: DataFrame) -> Result<DataFrame, MetricsError> {
     let subtotal = orders.column("subtotal_micros")?.i64()?.clone();
     let total = orders.column("total_micros")?.i64()?.clone();
     let refunds = orders.column("refunds_micros")?.i64()?.clone();
-    let mut revenue = Vec::with_capacity(orders.height());
+    let (mut revenue, mut rest) = (Vec::with_capacity(orders.height()), Vec::with_capacity(orders.height()));
     for i in 0..orders.height() {
         let (s, t, r) = (subtotal.get(i).unwrap_or(0), total.get(i).unwrap_or(0), refunds.get(i).unwrap_or(0));
-        revenue.push(super::exact::net_revenue(s, t, r).ok_or(MetricsError::TooLarge("the orders' revenues"))?);
+        let (whole, left) = super::exact::net_revenue(s, t, r).ok_or(MetricsError::TooLarge("the orders' revenues"))?;
+        revenue.push(whole);
+        rest.push(left);
     }
     orders.with_column(Column::new("revenue_micros".into(), revenue))?;
+    orders.with_column(Column::new("revenue_rest".into(), rest))?;
     Ok(orders)
+}
+
+/// An order frame's revenue in millionths as f64: the whole millionths plus their rests.
+pub fn revenue_value(micros: &str, rest: &str) -> Expr {
+    col(micros).cast(DataType::Float64) + col(rest)
 }
 
 /// Counts, de-duplicates and attributes every order once.
@@ -157,8 +166,11 @@ pub fn per_influencer(attributed: LazyFrame) -> LazyFrame {
         col("refunds_micros").sum(),
         col("returned").sum().cast(DataType::Int64).alias("returned"),
         col("by_link").sum().cast(DataType::Int64).alias("orders_by_link"),
+        col("revenue_rest").sum(),
         col("revenue_micros").filter(col("by_link")).sum().alias("revenue_by_link_micros"),
+        col("revenue_rest").filter(col("by_link")).sum().alias("revenue_by_link_rest"),
         col("revenue_micros").filter(col("by_link").not()).sum().alias("revenue_by_code_micros"),
+        col("revenue_rest").filter(col("by_link").not()).sum().alias("revenue_by_code_rest"),
     ])
 }
 
@@ -177,22 +189,22 @@ pub fn code_use(attributed: LazyFrame) -> PolarsResult<Vec<CodeUse>> {
     let df = attributed
         .filter(col("code").is_not_null())
         .group_by([col("influencer_id"), col("code")])
-        .agg([len().cast(DataType::Int64).alias("orders"), col("revenue_micros").sum()])
-        .sort_by_exprs(
-            [col("revenue_micros"), col("code")],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        )
+        .agg([
+            len().cast(DataType::Int64).alias("orders"),
+            revenue_value("revenue_micros", "revenue_rest").sum().alias("revenue"),
+        ])
+        .sort_by_exprs([col("revenue"), col("code")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
         .collect()?;
     let ids = df.column("influencer_id")?.str()?;
     let codes = df.column("code")?.str()?;
     let orders = df.column("orders")?.i64()?;
-    let revenue = df.column("revenue_micros")?.i64()?;
+    let revenue = df.column("revenue")?.f64()?;
     Ok((0..df.height())
         .map(|i| CodeUse {
             influencer_id: ids.get(i).unwrap_or("").to_string(),
             code: codes.get(i).unwrap_or("").to_string(),
             orders: orders.get(i).unwrap_or(0),
-            revenue: revenue.get(i).unwrap_or(0) as f64 / MICROS as f64,
+            revenue: revenue.get(i).unwrap_or(0.0) / MICROS as f64,
         })
         .collect())
 }

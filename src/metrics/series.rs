@@ -2,7 +2,7 @@
 //! trend points before those and the campaign to date. Periods already computed (a `rerun`'s
 //! previous week is the week before's period) are taken from the memo, not computed again.
 
-use super::{FigureRow, Figures, MetricsError, Prepared, Setup, compute};
+use super::{Detail, FigureRow, Figures, MetricsError, Prepared, Setup, compute};
 use crate::period::Period;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ pub struct Series {
 pub struct Memo<'a> {
     prepared: &'a Prepared,
     setup: &'a Setup<'a>,
-    done: HashMap<(NaiveDate, NaiveDate), Figures>,
+    done: HashMap<(NaiveDate, NaiveDate, Detail), Figures>,
 }
 
 impl<'a> Memo<'a> {
@@ -29,13 +29,16 @@ impl<'a> Memo<'a> {
         Self { prepared, setup, done: HashMap::new() }
     }
 
-    /// The figures of `period`, computed on first need.
-    pub fn figures(&mut self, period: Period) -> Result<Figures, MetricsError> {
-        if let Some(f) = self.done.get(&(period.from, period.to)) {
-            return Ok(f.clone());
+    /// The figures of `period` in `detail`, computed on first need (the rows of a period
+    /// computed in full are taken from it).
+    pub fn figures(&mut self, period: Period, detail: Detail) -> Result<Figures, MetricsError> {
+        for known in [Detail::Full, detail] {
+            if let Some(f) = self.done.get(&(period.from, period.to, known)) {
+                return Ok(f.clone());
+            }
         }
-        let figures = compute(self.prepared, self.setup, period)?;
-        self.done.insert((period.from, period.to), figures.clone());
+        let figures = compute(self.prepared, self.setup, period, detail)?;
+        self.done.insert((period.from, period.to, detail), figures.clone());
         Ok(figures)
     }
 
@@ -49,9 +52,9 @@ impl<'a> Memo<'a> {
         trend_periods: usize,
         campaign_start: Option<NaiveDate>,
     ) -> Result<Series, MetricsError> {
-        let current = self.figures(period)?;
+        let current = self.figures(period, Detail::Full)?;
         let previous_period = period.previous();
-        let previous = self.figures(previous_period)?;
+        let previous = self.figures(previous_period, Detail::Full)?;
         let mut trend = vec![(period, current.total.clone()), (previous_period, previous.total.clone())];
         let mut earlier = previous_period;
         for _ in 2..trend_periods {
@@ -70,7 +73,7 @@ impl<'a> Memo<'a> {
     }
 
     fn extra(&mut self, span: Period, what: &str) -> Option<FigureRow> {
-        match self.figures(span) {
+        match self.figures(span, Detail::Rows) {
             Ok(figures) => Some(figures.total),
             Err(e) => {
                 tracing::warn!(period = %span.label(), error = %format!("{e:#}"), "{what} left out");

@@ -65,7 +65,10 @@ fn code_orders(attributed: &DataFrame, from: i32, to: i32) -> PolarsResult<HashM
     let df = in_days(attributed, from, to)
         .filter(col("code").is_not_null())
         .group_by([col("influencer_id"), col("code")])
-        .agg([len().cast(DataType::Int64).alias("orders"), col("revenue_micros").sum().cast(DataType::Float64)])
+        .agg([
+            len().cast(DataType::Int64).alias("orders"),
+            super::money::revenue_value("revenue_micros", "revenue_rest").sum().alias("revenue_micros"),
+        ])
         .collect()?;
     let (ids, codes) = (df.column("influencer_id")?.str()?, df.column("code")?.str()?);
     let (orders, revenue) = (df.column("orders")?.i64()?, df.column("revenue_micros")?.f64()?);
