@@ -4,7 +4,9 @@
 //! (`2026-11-03 10:00:00 +0100`, `1234.50`) take a fast path that gives exactly what the
 //! general parsers give; everything else goes through them.
 
-use super::values::{DecimalStyle, MICROS, ValueError, non_negative, parse_decimal, parse_stamp, to_micros};
+use super::values::{
+    DecimalStyle, MICROS, ValueError, non_negative, parse_count, parse_date, parse_decimal, parse_stamp, to_micros,
+};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use polars::prelude::*;
@@ -20,6 +22,60 @@ pub fn day_expr(expr: Expr, tz: Tz) -> Expr {
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
     )
+}
+
+/// `expr` (text: a date, as [`parse_date`] reads it) as day numbers; null when unreadable.
+pub fn date_day_expr(expr: Expr) -> Expr {
+    expr.map(
+        |c: Column| {
+            let out: Int32Chunked = c
+                .str()?
+                .iter()
+                .map(|v| {
+                    let s = v?.trim();
+                    fast_date(s).or_else(|| parse_date(s).ok()).map(crate::period::day_number)
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+    )
+}
+
+/// `expr` (text) as whole counts ([`parse_count`]); null when empty or unreadable.
+pub fn count_expr(expr: Expr, style: DecimalStyle) -> Expr {
+    expr.map(
+        move |c: Column| {
+            let out: Int64Chunked = c.str()?.iter().map(|v| v.and_then(|s| count(s, style))).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+    )
+}
+
+/// One count cell as [`parse_count`] reads it; plain digits take a fast path.
+fn count(raw: &str, style: DecimalStyle) -> Option<i64> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let n = s.bytes().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
+        return (n < super::values::MAX_COUNT).then_some(n);
+    }
+    parse_count(s, style).ok()
+}
+
+/// `YYYY-MM-DD` exactly.
+fn fast_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
+    };
+    NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)
 }
 
 /// `expr` (text) as the instant of each stamp in seconds since 1970 UTC (a time without offset
@@ -149,6 +205,9 @@ struct DayCache {
 impl DayCache {
     fn day(&mut self, raw: &str) -> Option<i32> {
         let s = raw.trim();
+        if let Some(date) = fast_date(s) {
+            return Some(crate::period::day_number(date));
+        }
         match fast_instant(s) {
             Some(secs) if secs >= 0 => {
                 let bucket = secs.div_euclid(900);
@@ -163,10 +222,13 @@ impl DayCache {
     }
 }
 
-/// Seconds since the epoch of `YYYY-MM-DD HH:MM:SS ±HHMM` (an offset within ±14:00).
+/// Seconds since the epoch of `YYYY-MM-DD HH:MM:SS ±HHMM` (an offset within ±14:00) or of
+/// `YYYY-MM-DDTHH:MM:SSZ`.
 fn fast_instant(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() != 25 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' || b[19] != b' ' {
+    let utc = b.len() == 20 && b[10] == b'T' && b[19] == b'Z';
+    let shopify = b.len() == 25 && b[10] == b' ' && b[19] == b' ';
+    if !(utc || shopify) || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
         return None;
     }
     let num = |from: usize, to: usize| -> Option<u32> {
@@ -174,12 +236,14 @@ fn fast_instant(s: &str) -> Option<i64> {
     };
     let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
     let (h, m, sec) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    let sign = match b[20] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
+    let (sign, oh, om) = match utc {
+        true => (1, 0, 0),
+        false => match b[20] {
+            b'+' => (1, num(21, 23)?, num(23, 25)?),
+            b'-' => (-1, num(21, 23)?, num(23, 25)?),
+            _ => return None,
+        },
     };
-    let (oh, om) = (num(21, 23)?, num(23, 25)?);
     if h > 23 || m > 59 || sec > 59 || om > 59 || oh * 60 + om > 14 * 60 {
         return None;
     }
@@ -209,5 +273,14 @@ mod tests {
             assert_eq!(days.day(raw), general, "{raw}");
         }
         assert_eq!(fast_instant("2026-11-02 23:30:00 +2500"), None);
+        for raw in ["2026-10-25T00:59:59Z", "2026-10-24T22:30:00Z", "2026-10-25", "2026-02-30", "2026-13-01T00:00:00Z"] {
+            let general = parse_stamp(raw).map(|s| crate::period::day_number(s.day_in(cph))).ok();
+            assert_eq!(days.day(raw), general, "{raw}");
+        }
+        for raw in ["0", "12", "9999999999", "10000000000", "1.234", "1,234", "-3", "", " 7 "] {
+            for style in [DecimalStyle::Point, DecimalStyle::Comma] {
+                assert_eq!(count(raw, style), parse_count(raw.trim(), style).ok(), "{raw} {style:?}");
+            }
+        }
     }
 }

@@ -37,13 +37,13 @@ pub fn load(
     let (costs, rows, unassigned_costs) = costs::read(&cost_files, &roster, &mut rejects)?;
     record(&mut listed, &cost_files, &rows, base);
 
-    let post_files = load_all(&cfg.posts, base, cfg.url_auth.as_ref())?;
-    let (mut posts, rows) = social::read_posts(&post_files, report.timezone, &mut rejects)?;
-    record(&mut listed, &post_files, &rows, base);
+    let post_paths = files::expand_with(&cfg.posts, base, cfg.url_auth.as_ref())?;
+    let (mut posts, read) = social::read_posts(&post_paths, base, report.timezone, &mut rejects)?;
+    listed.extend(read);
 
-    let follower_files = load_all(&cfg.followers, base, cfg.url_auth.as_ref())?;
-    let (mut followers, rows) = social::read_followers(&follower_files, &mut rejects)?;
-    record(&mut listed, &follower_files, &rows, base);
+    let follower_paths = files::expand_with(&cfg.followers, base, cfg.url_auth.as_ref())?;
+    let (mut followers, read) = social::read_followers(&follower_paths, base, &mut rejects)?;
+    listed.extend(read);
 
     let currency = super::orders::Currency { code: &report.currency, fx: &report.fx };
     let mut order_recorded = std::collections::BTreeMap::new();

@@ -28,6 +28,7 @@ pub mod csv_file;
 pub mod encoding;
 pub mod files;
 pub mod inputs;
+pub mod lazy_file;
 pub mod links;
 pub mod mapped;
 pub mod orders;

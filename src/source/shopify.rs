@@ -129,7 +129,7 @@ impl Lines {
         }
     }
 
-    fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         match self {
             Lines::Disk(d) => &d.path,
             Lines::Memory(t) => &t.path,

@@ -1,149 +1,291 @@
 //! Social stats from export files: posts with their metrics, and follower snapshots.
+//!
+//! Read with polars' lazy engine ([`super::lazy_file`]): projection to the columns below, each
+//! cell parsed by an expression (platform, normalised handle and id, the day in the report
+//! zone, whole counts), rows with a cell that cannot be read marked `bad` and reported with
+//! file, line, column and value, as the cell parsers word it.
 
-use super::csv_file::{CsvText, text_column};
-use super::values::{ValueError, parse_count, parse_date, parse_stamp};
-use super::{Platform, Rejects, SourceError, cell_error, normalize_handle};
+use super::cells::{count_expr, date_day_expr, day_expr};
+use super::lazy_file::{Collected, collect};
+use super::values::{DecimalStyle, ValueError, parse_count, parse_date, parse_stamp};
+use super::{InputFile, Platform, Rejects, SourceError, normalize_handle, normalize_id};
 use chrono_tz::Tz;
 use polars::prelude::*;
+use std::path::{Path, PathBuf};
 
 /// The post metrics, in canonical column order.
 pub const METRICS: [&str; 7] = ["likes", "comments", "shares", "saves", "reach", "impressions", "views"];
 
-fn platform_cell(file: &CsvText, row: usize, column: &str, raw: &str) -> Result<Platform, SourceError> {
-    Platform::parse(raw).ok_or_else(|| cell_error(file, row, column, raw, ValueError("is not one of instagram, tiktok, youtube")))
+/// The columns of one stats file, by header name: the required ones, then the optional counts.
+struct Columns {
+    required: Vec<String>,
+    counts: Vec<Option<String>>,
 }
 
-fn frame_error(source: PolarsError) -> SourceError {
-    SourceError::Csv { path: Default::default(), source }
+impl Columns {
+    fn resolve(
+        path: &Path,
+        find: &dyn Fn(&[&str]) -> Option<String>,
+        required: &[&str],
+        counts: &[&str],
+    ) -> Result<Self, SourceError> {
+        let require = |name: &str| {
+            find(&[name]).ok_or_else(|| SourceError::MissingColumn { path: path.to_path_buf(), column: name.to_string() })
+        };
+        let required = required.iter().map(|n| require(n)).collect::<Result<_, _>>()?;
+        Ok(Self { required, counts: counts.iter().map(|n| find(&[n])).collect() })
+    }
+
+    fn wanted(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.required.iter().chain(self.counts.iter().flatten()).cloned().collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
 }
 
-/// Reads post files; `posted_at` is assigned to its day in `tz`.
-pub fn read_posts(files: &[CsvText], tz: Tz, rejects: &mut Rejects) -> Result<(DataFrame, Vec<usize>), SourceError> {
-    let mut platforms = Vec::new();
-    let mut handles = Vec::new();
-    let mut post_ids = Vec::new();
-    let mut days = Vec::new();
-    let mut metrics: Vec<Vec<Option<i64>>> = vec![Vec::new(); METRICS.len()];
-    let mut rows = Vec::new();
-    for file in files {
-        let platform_col = file.require_column(&["platform"])?.to_string();
-        let handle_col = file.require_column(&["handle"])?.to_string();
-        let id_col = file.require_column(&["post_id"])?.to_string();
-        let at_col = file.require_column(&["posted_at"])?.to_string();
-        let metric_cols: Vec<Option<String>> = METRICS.iter().map(|m| file.find_column(&[m]).map(str::to_string)).collect();
-        let mut wanted = vec![platform_col.as_str(), handle_col.as_str(), id_col.as_str(), at_col.as_str()];
-        wanted.extend(metric_cols.iter().flatten().map(String::as_str));
-        let df = file.read_columns(&wanted, rejects)?;
-        let get = |name: &str| text_column(&df, name, &file.path);
-        let (p, h, id, at) = (get(&platform_col)?, get(&handle_col)?, get(&id_col)?, get(&at_col)?);
-        let metric_data: Vec<_> = metric_cols.iter().map(|c| c.as_deref().map(get).transpose()).collect::<Result<_, _>>()?;
-        rows.push(file.rows);
-        'rows: for i in 0..df.height() {
-            let raw_platform = p.get(i).unwrap_or("");
-            let platform = match platform_cell(file, i, &platform_col, raw_platform) {
-                Ok(pl) => pl,
-                Err(e) => {
-                    rejects.handle(e)?;
-                    continue;
-                }
-            };
-            let raw_at = at.get(i).unwrap_or("");
-            let day = match parse_stamp(raw_at) {
-                Ok(s) => crate::period::day_number(s.day_in(tz)),
-                Err(reason) => {
-                    rejects.handle(cell_error(file, i, &at_col, raw_at, reason))?;
-                    continue;
-                }
-            };
-            let post_id = super::normalize_id(id.get(i).unwrap_or(""));
-            if post_id.is_empty() {
-                rejects.handle(cell_error(file, i, &id_col, "", ValueError("is empty")))?;
-                continue;
+/// `platform` (canonical, null when not one of ours), `handle` normalised.
+fn account_exprs(platform: &str, handle: &str) -> [Expr; 2] {
+    let platform = col(platform).map(
+        |c: Column| {
+            let out: StringChunked = c.str()?.iter().map(|v| v.and_then(Platform::parse).map(Platform::as_str)).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    );
+    [platform.alias("platform"), text_map(col(handle), normalize_handle).alias("handle")]
+}
+
+/// `expr` (text) with `f` applied to every cell (an empty cell for a missing one).
+fn text_map(expr: Expr, f: fn(&str) -> String) -> Expr {
+    expr.map(
+        move |c: Column| {
+            let out: StringChunked = c.str()?.iter().map(|v| Some(f(v.unwrap_or("")))).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+/// The raw text of `name`, kept only on bad rows (to name the value in the error).
+fn when_bad(name: &str, alias: String) -> Expr {
+    when(col("bad")).then(col(name)).otherwise(lit(NULL).cast(DataType::String)).alias(alias)
+}
+
+/// Parsed count columns (null when empty), and `bad` for a non-empty cell that is not a count.
+fn counts(c: &Columns, canonical: &[&str], style: DecimalStyle) -> (Vec<Expr>, Expr) {
+    let mut parsed = Vec::new();
+    let mut bad = lit(false);
+    for (name, column) in canonical.iter().zip(&c.counts) {
+        match column {
+            Some(column) => {
+                let raw = col(column.as_str()).str().strip_chars(lit(NULL)).fill_null(lit(""));
+                parsed.push(count_expr(col(column.as_str()), style).alias(*name));
+                bad = bad.or(raw.neq(lit("")).and(count_expr(col(column.as_str()), style).is_null()));
             }
-            let mut values = [None; METRICS.len()];
-            for (m, column) in metric_data.iter().enumerate() {
-                let raw = column.and_then(|c| c.get(i)).unwrap_or("").trim();
-                if raw.is_empty() {
-                    continue;
-                }
-                match parse_count(raw, file.decimal) {
-                    Ok(v) => values[m] = Some(v),
-                    Err(reason) => {
-                        let name = metric_cols[m].as_deref().unwrap_or(METRICS[m]);
-                        rejects.handle(cell_error(file, i, name, raw, reason))?;
-                        continue 'rows;
-                    }
-                }
-            }
-            platforms.push(platform.as_str());
-            handles.push(normalize_handle(h.get(i).unwrap_or("")));
-            post_ids.push(post_id.to_string());
-            days.push(day);
-            for (m, v) in values.into_iter().enumerate() {
-                metrics[m].push(v);
-            }
+            None => parsed.push(lit(NULL).cast(DataType::Int64).alias(*name)),
         }
     }
-    let mut columns = vec![
-        Column::new("platform".into(), platforms),
-        Column::new("handle".into(), handles),
-        Column::new("post_id".into(), post_ids),
-        Column::new("day".into(), days),
+    (parsed, bad)
+}
+
+/// One file's rows (and bad rows) as parsed by `query`, the bad ones reported.
+fn read_file(
+    path: &Path,
+    rejects: &mut Rejects,
+    required: &[&str],
+    count_names: &[&str],
+    query: impl Fn(LazyFrame, &Columns, DecimalStyle) -> LazyFrame,
+    explain: impl Fn(&DataFrame, usize, &Columns, DecimalStyle) -> PolarsResult<(String, String, ValueError)>,
+) -> Result<(DataFrame, InputFile), SourceError> {
+    let read: Collected<Columns> = collect(
+        path,
+        rejects,
+        |find| Columns::resolve(path, find, required, count_names),
+        Columns::wanted,
+        |lf, c, style| vec![query(lf, c, style)],
+    )?;
+    let frame_err = |source| SourceError::Csv { path: path.to_path_buf(), source };
+    let frame = read.frames.first().cloned().unwrap_or_default();
+    let bad = frame.clone().lazy().filter(col("bad")).collect().map_err(frame_err)?;
+    if bad.height() > 0 {
+        let rows: Vec<usize> =
+            bad.column("row").and_then(|r| r.u32().cloned()).map_err(frame_err)?.iter().flatten().map(|r| r as usize).collect();
+        let lines = read.lines.of(&rows);
+        for (i, line) in lines.into_iter().enumerate() {
+            let (column, value, reason) = explain(&bad, i, &read.columns, read.decimal).map_err(frame_err)?;
+            rejects.handle(SourceError::Cell { path: path.to_path_buf(), line, column, value, reason })?;
+        }
+    }
+    let good = frame.lazy().filter(col("bad").not()).collect().map_err(frame_err)?;
+    Ok((good, read.input_file(Path::new(""))))
+}
+
+/// Text of column `name` at row `i` of `df` ("" when null).
+fn cell(df: &DataFrame, name: &str, i: usize) -> PolarsResult<String> {
+    Ok(df.column(name)?.str()?.get(i).unwrap_or("").to_string())
+}
+
+/// The first unreadable cell among the raw counts of row `i` of `bad`.
+fn bad_count(bad: &DataFrame, i: usize, c: &Columns, style: DecimalStyle) -> PolarsResult<Option<(String, String, ValueError)>> {
+    for (m, column) in c.counts.iter().enumerate() {
+        let Some(column) = column else { continue };
+        let raw = cell(bad, &format!("raw_count_{m}"), i)?;
+        let raw = raw.trim();
+        if raw.is_empty() {
+            continue;
+        }
+        if let Err(reason) = parse_count(raw, style) {
+            return Ok(Some((column.clone(), raw.to_string(), reason)));
+        }
+    }
+    Ok(None)
+}
+
+/// Reads post files; `posted_at` is assigned to its day in `tz`. Also returns each file as
+/// summary.json lists it.
+pub fn read_posts(
+    paths: &[PathBuf],
+    base: &Path,
+    tz: Tz,
+    rejects: &mut Rejects,
+) -> Result<(DataFrame, Vec<InputFile>), SourceError> {
+    const REQUIRED: [&str; 4] = ["platform", "handle", "post_id", "posted_at"];
+    let query = move |lf: LazyFrame, c: &Columns, style: DecimalStyle| {
+        let [platform, handle, id, at] = [0, 1, 2, 3].map(|i| c.required[i].as_str());
+        let (parsed, bad_counts) = counts(c, &METRICS, style);
+        let mut cells = vec![col("row")];
+        cells.extend(account_exprs(platform, handle));
+        cells.push(text_map(col(id), normalize_id).alias("post_id"));
+        cells.push(day_expr(col(at), tz).alias("day"));
+        cells.extend(parsed);
+        cells.push(bad_counts.alias("bad_counts"));
+        cells.push(col(platform).alias("raw_platform"));
+        cells.push(col(at).alias("raw_at"));
+        cells.extend(
+            c.counts.iter().enumerate().filter_map(|(m, n)| n.as_ref().map(|n| col(n.as_str()).alias(format!("raw_count_{m}")))),
+        );
+        let bad = col("platform").is_null().or(col("day").is_null()).or(col("post_id").eq(lit(""))).or(col("bad_counts"));
+        let mut out = vec![col("row"), col("platform"), col("handle"), col("post_id"), col("day")];
+        out.extend(METRICS.map(col));
+        out.push(col("bad"));
+        out.push(when_bad("raw_platform", "raw_platform".into()));
+        out.push(when_bad("raw_at", "raw_at".into()));
+        out.extend(
+            c.counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.is_some())
+                .map(|(m, _)| when_bad(&format!("raw_count_{m}"), format!("raw_count_{m}"))),
+        );
+        lf.select(cells).with_column(bad.alias("bad")).select(out)
+    };
+    let explain = |bad: &DataFrame, i: usize, c: &Columns, style: DecimalStyle| {
+        let raw_platform = cell(bad, "raw_platform", i)?;
+        if Platform::parse(&raw_platform).is_none() {
+            return Ok((c.required[0].clone(), raw_platform, ValueError("is not one of instagram, tiktok, youtube")));
+        }
+        let raw_at = cell(bad, "raw_at", i)?;
+        if let Err(reason) = parse_stamp(&raw_at) {
+            return Ok((c.required[3].clone(), raw_at, reason));
+        }
+        if cell(bad, "post_id", i)?.is_empty() {
+            return Ok((c.required[2].clone(), String::new(), ValueError("is empty")));
+        }
+        Ok(bad_count(bad, i, c, style)?.unwrap_or((c.required[0].clone(), String::new(), ValueError("cannot be read"))))
+    };
+    let mut frames = Vec::new();
+    let mut listed = Vec::new();
+    for path in paths {
+        let (frame, file) = read_file(path, rejects, &REQUIRED, &METRICS, query, explain)?;
+        let mut columns = vec![col("platform"), col("handle"), col("post_id"), col("day")];
+        columns.extend(METRICS.map(col));
+        frames.push(frame.lazy().select(columns));
+        listed.push(relative(file, path, base));
+    }
+    Ok((stack(frames, post_schema())?, listed))
+}
+
+/// Reads follower snapshot files. Also returns each file as summary.json lists it.
+pub fn read_followers(paths: &[PathBuf], base: &Path, rejects: &mut Rejects) -> Result<(DataFrame, Vec<InputFile>), SourceError> {
+    const REQUIRED: [&str; 4] = ["platform", "handle", "date", "followers"];
+    let query = |lf: LazyFrame, c: &Columns, style: DecimalStyle| {
+        let [platform, handle, date] = [0, 1, 2].map(|i| c.required[i].as_str());
+        let (parsed, bad_count) = counts(c, &["followers"], style);
+        let mut cells = vec![col("row")];
+        cells.extend(account_exprs(platform, handle));
+        cells.push(date_day_expr(col(date)).alias("day"));
+        cells.extend(parsed);
+        cells.push(bad_count.alias("bad_counts"));
+        cells.push(col(platform).alias("raw_platform"));
+        cells.push(col(date).alias("raw_date"));
+        cells.extend(c.counts.iter().flatten().map(|n| col(n.as_str()).alias("raw_count_0")));
+        let bad = col("platform").is_null().or(col("day").is_null()).or(col("followers").is_null()).or(col("bad_counts"));
+        lf.select(cells).with_column(bad.alias("bad")).select([
+            col("row"),
+            col("platform"),
+            col("handle"),
+            col("day"),
+            col("followers"),
+            col("bad"),
+            when_bad("raw_platform", "raw_platform".into()),
+            when_bad("raw_date", "raw_date".into()),
+            when_bad("raw_count_0", "raw_count_0".into()),
+        ])
+    };
+    let explain = |bad: &DataFrame, i: usize, c: &Columns, style: DecimalStyle| {
+        let raw_platform = cell(bad, "raw_platform", i)?;
+        if Platform::parse(&raw_platform).is_none() {
+            return Ok((c.required[0].clone(), raw_platform, ValueError("is not one of instagram, tiktok, youtube")));
+        }
+        let raw_date = cell(bad, "raw_date", i)?;
+        if let Err(reason) = parse_date(&raw_date) {
+            return Ok((c.required[2].clone(), raw_date, reason));
+        }
+        let raw = cell(bad, "raw_count_0", i)?;
+        let reason = parse_count(&raw, style).err().unwrap_or(ValueError("cannot be read"));
+        Ok((c.counts[0].clone().unwrap_or_else(|| "followers".into()), raw.trim().to_string(), reason))
+    };
+    let mut frames = Vec::new();
+    let mut listed = Vec::new();
+    for path in paths {
+        let (frame, file) = read_file(path, rejects, &REQUIRED, &["followers"], query, explain)?;
+        frames.push(frame.lazy().select([col("platform"), col("handle"), col("day"), col("followers")]));
+        listed.push(relative(file, path, base));
+    }
+    Ok((stack(frames, follower_schema())?, listed))
+}
+
+fn relative(mut file: InputFile, path: &Path, base: &Path) -> InputFile {
+    file.path = path.strip_prefix(base).unwrap_or(path).display().to_string();
+    file
+}
+
+/// The files' frames one after the other (an empty frame of `schema` for none).
+fn stack(frames: Vec<LazyFrame>, schema: Schema) -> Result<DataFrame, SourceError> {
+    let frame_err = |source| SourceError::Csv { path: PathBuf::new(), source };
+    if frames.is_empty() {
+        return Ok(DataFrame::empty_with_schema(&schema));
+    }
+    concat(frames, UnionArgs::default()).and_then(|lf| lf.collect()).map_err(frame_err)
+}
+
+fn post_schema() -> Schema {
+    let mut fields = vec![
+        Field::new("platform".into(), DataType::String),
+        Field::new("handle".into(), DataType::String),
+        Field::new("post_id".into(), DataType::String),
+        Field::new("day".into(), DataType::Int32),
     ];
-    for (name, values) in METRICS.iter().zip(metrics) {
-        columns.push(Column::new((*name).into(), values));
-    }
-    let df = DataFrame::new_infer_height(columns).map_err(frame_error)?;
-    Ok((df, rows))
+    fields.extend(METRICS.map(|m| Field::new(m.into(), DataType::Int64)));
+    Schema::from_iter(fields)
 }
 
-/// Reads follower snapshot files.
-pub fn read_followers(files: &[CsvText], rejects: &mut Rejects) -> Result<(DataFrame, Vec<usize>), SourceError> {
-    let mut platforms = Vec::new();
-    let mut handles = Vec::new();
-    let mut days = Vec::new();
-    let mut counts = Vec::new();
-    let mut rows = Vec::new();
-    for file in files {
-        let platform_col = file.require_column(&["platform"])?.to_string();
-        let handle_col = file.require_column(&["handle"])?.to_string();
-        let date_col = file.require_column(&["date"])?.to_string();
-        let count_col = file.require_column(&["followers"])?.to_string();
-        let df = file.read_columns(&[&platform_col, &handle_col, &date_col, &count_col], rejects)?;
-        let get = |name: &str| text_column(&df, name, &file.path);
-        let (p, h, d, c) = (get(&platform_col)?, get(&handle_col)?, get(&date_col)?, get(&count_col)?);
-        rows.push(file.rows);
-        for i in 0..df.height() {
-            let raw_platform = p.get(i).unwrap_or("");
-            let platform = match platform_cell(file, i, &platform_col, raw_platform) {
-                Ok(pl) => pl,
-                Err(e) => {
-                    rejects.handle(e)?;
-                    continue;
-                }
-            };
-            let raw_date = d.get(i).unwrap_or("");
-            let day = match parse_date(raw_date) {
-                Ok(day) => crate::period::day_number(day),
-                Err(reason) => {
-                    rejects.handle(cell_error(file, i, &date_col, raw_date, reason))?;
-                    continue;
-                }
-            };
-            let raw_count = c.get(i).unwrap_or("");
-            let count = match parse_count(raw_count, file.decimal) {
-                Ok(v) => v,
-                Err(reason) => {
-                    rejects.handle(cell_error(file, i, &count_col, raw_count, reason))?;
-                    continue;
-                }
-            };
-            platforms.push(platform.as_str());
-            handles.push(normalize_handle(h.get(i).unwrap_or("")));
-            days.push(day);
-            counts.push(count);
-        }
-    }
-    let df = df!("platform" => platforms, "handle" => handles, "day" => days, "followers" => counts).map_err(frame_error)?;
-    Ok((df, rows))
+fn follower_schema() -> Schema {
+    Schema::from_iter([
+        Field::new("platform".into(), DataType::String),
+        Field::new("handle".into(), DataType::String),
+        Field::new("day".into(), DataType::Int32),
+        Field::new("followers".into(), DataType::Int64),
+    ])
 }

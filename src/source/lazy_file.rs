@@ -1,0 +1,93 @@
+//! One input CSV as a lazy frame of its text columns (and each row's index as `row`), for the
+//! readers that express their parsing as polars expressions: streamed from disk when it is
+//! UTF-8 ([`DiskCsv`], with the check pass beside it), else decoded in memory by the encoding
+//! rules ([`CsvText`]). Malformed records are reported (or, when skipping, left out); which
+//! line a row starts on is computed only for the rows a reader reports.
+
+use super::csv_file::CsvText;
+use super::scan::{DiskCsv, collect_checked};
+use super::shopify::Lines;
+use super::values::DecimalStyle;
+use super::{InputFile, Rejects, SourceError};
+use polars::prelude::*;
+use std::path::Path;
+
+/// What [`collect`] read of one file.
+pub struct Collected<C> {
+    /// The reader's resolved columns.
+    pub columns: C,
+    /// The query results, in the order the queries were given.
+    pub frames: Vec<DataFrame>,
+    pub lines: Lines,
+    pub sha256: String,
+    /// Data rows in the file.
+    pub rows: usize,
+    pub decimal: DecimalStyle,
+}
+
+impl<C> Collected<C> {
+    pub fn path(&self) -> &Path {
+        self.lines.path()
+    }
+
+    /// The file as summary.json lists it (relative to `base`).
+    pub fn input_file(&self, base: &Path) -> InputFile {
+        let path = self.path().strip_prefix(base).unwrap_or(self.path());
+        InputFile { path: path.display().to_string(), sha256: self.sha256.clone(), rows: self.rows }
+    }
+}
+
+/// Reads `path`: `resolve` finds the reader's columns by header name (an error names a missing
+/// one), `wanted` lists the header names to read, and `queries` turn the lazy frame of those
+/// text columns (with `row`) into the frames the reader keeps. Rows of malformed records are
+/// left out of every result that has a `row` column.
+pub fn collect<C>(
+    path: &Path,
+    rejects: &mut Rejects,
+    resolve: impl Fn(&dyn Fn(&[&str]) -> Option<String>) -> Result<C, SourceError>,
+    wanted: impl Fn(&C) -> Vec<String>,
+    queries: impl Fn(LazyFrame, &C, DecimalStyle) -> Vec<LazyFrame>,
+) -> Result<Collected<C>, SourceError> {
+    let frame_err = |source| SourceError::Csv { path: path.to_path_buf(), source };
+    if let Some(disk) = DiskCsv::open(path)? {
+        let columns = resolve(&|a: &[&str]| disk.find_column(a).map(str::to_string))?;
+        let names = wanted(&columns);
+        let lf = disk.lazy(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let (frames, check) = collect_checked(&disk, queries(lf, &columns, disk.decimal))?;
+        if !check.not_utf8 {
+            for issue in &check.issues {
+                let message = issue.problem.to_string();
+                rejects.handle(SourceError::Row { path: disk.path.clone(), line: issue.line, message })?;
+            }
+            let bad: Vec<u32> = check.issues.iter().map(|i| i.row as u32).collect();
+            let frames = without_rows(frames.map_err(frame_err)?, &bad).map_err(frame_err)?;
+            let decimal = disk.decimal;
+            return Ok(Collected { columns, frames, lines: Lines::Disk(disk), sha256: check.sha256, rows: check.rows, decimal });
+        }
+        // Not UTF-8 after all: decoded in memory by the encoding rule instead.
+    }
+    let text = CsvText::load(path)?;
+    let columns = resolve(&|a: &[&str]| text.find_column(a).map(str::to_string))?;
+    let names = wanted(&columns);
+    let frame = text.read_columns(&names.iter().map(String::as_str).collect::<Vec<_>>(), rejects)?;
+    let frame = frame.with_row_index("row".into(), None).map_err(frame_err)?;
+    let plans = queries(frame.lazy(), &columns, text.decimal).into_iter().map(|q| q.logical_plan).collect();
+    let frames = LazyFrame::collect_all_with_engine(plans, Engine::InMemory, OptFlags::default()).map_err(frame_err)?;
+    let (sha256, rows, decimal) = (text.sha256.clone(), text.rows, text.decimal);
+    Ok(Collected { columns, frames, lines: Lines::Memory(text), sha256, rows, decimal })
+}
+
+/// `frames` without the rows numbered `bad` (in those that have a `row` column).
+fn without_rows(frames: Vec<DataFrame>, bad: &[u32]) -> PolarsResult<Vec<DataFrame>> {
+    if bad.is_empty() {
+        return Ok(frames);
+    }
+    let bad = Series::new("bad".into(), bad);
+    frames
+        .into_iter()
+        .map(|f| match f.column("row") {
+            Ok(_) => f.lazy().filter(col("row").is_in(lit(bad.clone()).implode(false), false).not()).collect(),
+            Err(_) => Ok(f),
+        })
+        .collect()
+}
