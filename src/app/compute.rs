@@ -12,11 +12,14 @@ use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// One report's inputs, read and prepared.
+/// One report's inputs, read and prepared. The input frames themselves are dropped once
+/// prepared (what the periods need is in `prepared`), so a run holds one copy of its data.
 pub struct Loaded {
     pub inputs: Inputs,
     pub prepared: Prepared,
     pub campaign_start: Option<NaiveDate>,
+    /// Per order source, the latest instant its orders record ([`metrics::latest_recorded`]).
+    latest_recorded: Vec<(usize, i64)>,
 }
 
 /// What the computation needs from the report's config.
@@ -38,15 +41,19 @@ pub fn load(config: &Config, report: &ReportConfig, period: &Period) -> anyhow::
         false => None,
     };
     let cache = config.parse_cache.then(|| source::cache::Cache::new(&config.state_dir));
-    let inputs = source::inputs::load(report, &config.base, snapshots, cache.as_ref()).context("reading the inputs")?;
+    let mut inputs = source::inputs::load(report, &config.base, snapshots, cache.as_ref()).context("reading the inputs")?;
     let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
     tracing::info!(files = inputs.files.len(), rows, ms = started.elapsed().as_millis() as u64, "inputs read");
-    let prepared = metrics::prepare(&inputs).context("preparing the figures")?;
     let campaign_start = match report.campaign_start {
         Some(day) => Some(day),
         None => metrics::earliest_day(&inputs).context("finding the campaign's first day")?,
     };
-    Ok(Loaded { inputs, prepared, campaign_start })
+    let latest_recorded = metrics::latest_recorded(&inputs)?;
+    let prepared = metrics::prepare(&inputs).context("preparing the figures")?;
+    for frame in [&mut inputs.posts, &mut inputs.followers, &mut inputs.orders, &mut inputs.order_codes, &mut inputs.costs] {
+        *frame = frame.clear();
+    }
+    Ok(Loaded { inputs, prepared, campaign_start, latest_recorded })
 }
 
 /// Reads the inputs and computes everything the report on `period` shows.
@@ -87,7 +94,7 @@ pub fn run_data<'a>(
         api: inputs.api.clone(),
         campaigns: campaigns.into_iter().collect(),
         unowned,
-        orders_as_of: refunds_as_of(&metrics::latest_recorded(inputs)?, &inputs.order_files, report.timezone),
+        orders_as_of: refunds_as_of(&loaded.latest_recorded, &inputs.order_files, report.timezone),
         trend: series.trend,
         campaign: series.campaign,
         roster: inputs.roster.influencers.clone(),

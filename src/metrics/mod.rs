@@ -164,7 +164,10 @@ fn with_commission(
 
 /// The earliest day of any post, order or cost row: where a campaign's totals start by default.
 pub fn earliest_day(inputs: &Inputs) -> Result<Option<chrono::NaiveDate>, MetricsError> {
-    let mut earliest: Option<i32> = inputs.earliest_order_day;
+    let mut earliest: Option<i32> = match (inputs.earliest_order_day, inputs.earliest_post_day) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     for frame in [&inputs.posts, &inputs.orders, &inputs.costs] {
         let min = frame.clone().lazy().select([col("day").min()]).collect()?;
         if let Some(day) = min.column("day")?.i32()?.get(0) {

@@ -37,13 +37,19 @@ pub fn load(
     let (costs, rows, unassigned_costs) = costs::read(&cost_files, &roster, &mut rejects)?;
     record(&mut listed, &cost_files, &rows, base);
 
+    // Only the roster's accounts are kept from the stats files; the others are listed.
+    let owned = social::Owned::of(&roster);
     let post_paths = files::expand_with(&cfg.posts, base, cfg.url_auth.as_ref())?;
-    let (mut posts, read) = social::read_posts(&post_paths, base, report.timezone, &mut rejects)?;
-    listed.extend(read);
+    let read_posts = social::read_posts(&post_paths, base, report.timezone, &owned, &mut rejects)?;
+    listed.extend(read_posts.files);
+    let mut posts = read_posts.frame;
 
     let follower_paths = files::expand_with(&cfg.followers, base, cfg.url_auth.as_ref())?;
-    let (mut followers, read) = social::read_followers(&follower_paths, base, &mut rejects)?;
-    listed.extend(read);
+    let read_followers = social::read_followers(&follower_paths, base, &owned, &mut rejects)?;
+    listed.extend(read_followers.files);
+    let mut followers = read_followers.frame;
+    let mut unowned_in_files = read_posts.unowned;
+    unowned_in_files.extend(read_followers.unowned);
 
     let currency = super::orders::Currency { code: &report.currency, fx: &report.fx };
     let mut order_recorded = std::collections::BTreeMap::new();
@@ -80,8 +86,11 @@ pub fn load(
         }
         None => None,
     };
-    let unowned_accounts =
+    let mut unowned_accounts =
         unowned(&roster, &[&posts, &followers]).map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
+    unowned_accounts.extend(unowned_in_files);
+    unowned_accounts.sort();
+    unowned_accounts.dedup();
     Ok(Inputs {
         roster,
         posts,
@@ -91,6 +100,7 @@ pub fn load(
         order_codes,
         order_files: order_paths,
         earliest_order_day,
+        earliest_post_day: read_posts.earliest,
         order_recorded,
         files: listed,
         rejected: rejects.list,

@@ -66,6 +66,9 @@ pub struct Inputs {
     /// The earliest day of any readable order in the files, including orders the reader did
     /// not keep (see `shopify::kept_orders`).
     pub earliest_order_day: Option<i32>,
+    /// The earliest day of any readable post in the files, including posts of accounts no
+    /// roster influencer owns (not kept).
+    pub earliest_post_day: Option<i32>,
     /// Per order file (rank), the latest instant any of its orders records, including orders
     /// the reader did not keep.
     pub order_recorded: std::collections::BTreeMap<usize, i64>,

@@ -67,6 +67,41 @@ fn text_map(expr: Expr, f: fn(&str) -> String) -> Expr {
     )
 }
 
+/// Which accounts' rows a reader keeps: the roster's (the figures use no other), by platform.
+pub struct Owned {
+    handles: [Series; 3],
+}
+
+impl Owned {
+    pub fn of(roster: &super::Roster) -> Self {
+        let handles = Platform::ALL.map(|p| {
+            let list: Vec<&str> = roster.accounts().filter(|(q, ..)| *q == p).map(|(_, h, _)| h).collect();
+            Series::new(p.as_str().into(), list)
+        });
+        Self { handles }
+    }
+
+    /// `platform` and `handle` (parsed) are a roster account.
+    fn expr(&self) -> Expr {
+        let mut owned = lit(false);
+        for (p, handles) in Platform::ALL.iter().zip(&self.handles) {
+            let mine = col("platform").eq(lit(p.as_str())).and(col("handle").is_in(lit(handles.clone()).implode(false), false));
+            owned = owned.or(mine);
+        }
+        owned.fill_null(lit(false))
+    }
+}
+
+/// What a stats reader returns: the roster accounts' rows, the files as summary.json lists
+/// them, the accounts in the files that no roster influencer owns, and the earliest day of any
+/// readable row (owned or not).
+pub struct StatsRead {
+    pub frame: DataFrame,
+    pub files: Vec<InputFile>,
+    pub unowned: Vec<(Platform, String)>,
+    pub earliest: Option<i32>,
+}
+
 /// The raw text of `name`, kept only on bad rows (to name the value in the error).
 fn when_bad(name: &str, alias: String) -> Expr {
     when(col("bad")).then(col(name)).otherwise(lit(NULL).cast(DataType::String)).alias(alias)
@@ -89,22 +124,31 @@ fn counts(c: &Columns, canonical: &[&str], style: DecimalStyle) -> (Vec<Expr>, E
     (parsed, bad)
 }
 
-/// One file's rows (and bad rows) as parsed by `query`, the bad ones reported.
+/// One file's rows (and bad rows) as parsed by `query`, the bad ones reported; only the rows
+/// of `owned` accounts are kept, the others give the unowned accounts and the earliest day.
 fn read_file(
     path: &Path,
     rejects: &mut Rejects,
+    owned: &Owned,
     required: &[&str],
     count_names: &[&str],
     query: impl Fn(LazyFrame, &Columns, DecimalStyle) -> LazyFrame,
     explain: impl Fn(&DataFrame, usize, &Columns, DecimalStyle) -> PolarsResult<(String, String, ValueError)>,
-) -> Result<(DataFrame, InputFile), SourceError> {
-    let read: Collected<Columns> = collect(
-        path,
-        rejects,
-        |find| Columns::resolve(path, find, required, count_names),
-        Columns::wanted,
-        |lf, c, style| vec![query(lf, c, style)],
-    )?;
+) -> Result<(DataFrame, Collected<Columns>), SourceError> {
+    let queries = |lf: LazyFrame, c: &Columns, style: DecimalStyle| {
+        let rows = query(lf, c, style).with_column(owned.expr().alias("owned"));
+        let good = col("bad").not();
+        vec![
+            rows.clone().filter(col("bad").or(col("owned"))),
+            rows.clone()
+                .filter(good.clone().and(col("owned").not()))
+                .select([col("platform"), col("handle")])
+                .unique(None, UniqueKeepStrategy::Any),
+            rows.filter(good).select([col("day").min()]),
+        ]
+    };
+    let read: Collected<Columns> =
+        collect(path, rejects, |find| Columns::resolve(path, find, required, count_names), Columns::wanted, queries)?;
     let frame_err = |source| SourceError::Csv { path: path.to_path_buf(), source };
     let frame = read.frames.first().cloned().unwrap_or_default();
     let bad = frame.clone().lazy().filter(col("bad")).collect().map_err(frame_err)?;
@@ -118,7 +162,23 @@ fn read_file(
         }
     }
     let good = frame.lazy().filter(col("bad").not()).collect().map_err(frame_err)?;
-    Ok((good, read.input_file(Path::new(""))))
+    Ok((good, read))
+}
+
+/// Adds one file's unowned accounts and earliest day to `out`.
+fn add_extras(out: &mut StatsRead, read: &Collected<Columns>) -> PolarsResult<()> {
+    if let Some(unowned) = read.frames.get(1) {
+        let (platforms, handles) = (unowned.column("platform")?.str()?, unowned.column("handle")?.str()?);
+        for (p, h) in platforms.iter().zip(handles.iter()) {
+            if let (Some(p), Some(h)) = (p.and_then(Platform::parse), h) {
+                out.unowned.push((p, h.to_string()));
+            }
+        }
+    }
+    if let Some(day) = read.frames.get(2).and_then(|d| d.column("day").ok()?.i32().ok()?.get(0)) {
+        out.earliest = Some(out.earliest.map_or(day, |e| e.min(day)));
+    }
+    Ok(())
 }
 
 /// Text of column `name` at row `i` of `df` ("" when null).
@@ -142,14 +202,14 @@ fn bad_count(bad: &DataFrame, i: usize, c: &Columns, style: DecimalStyle) -> Pol
     Ok(None)
 }
 
-/// Reads post files; `posted_at` is assigned to its day in `tz`. Also returns each file as
-/// summary.json lists it.
+/// Reads post files; `posted_at` is assigned to its day in `tz`.
 pub fn read_posts(
     paths: &[PathBuf],
     base: &Path,
     tz: Tz,
+    owned: &Owned,
     rejects: &mut Rejects,
-) -> Result<(DataFrame, Vec<InputFile>), SourceError> {
+) -> Result<StatsRead, SourceError> {
     const REQUIRED: [&str; 4] = ["platform", "handle", "post_id", "posted_at"];
     let query = move |lf: LazyFrame, c: &Columns, style: DecimalStyle| {
         let [platform, handle, id, at] = [0, 1, 2, 3].map(|i| c.required[i].as_str());
@@ -194,20 +254,13 @@ pub fn read_posts(
         }
         Ok(bad_count(bad, i, c, style)?.unwrap_or((c.required[0].clone(), String::new(), ValueError("cannot be read"))))
     };
-    let mut frames = Vec::new();
-    let mut listed = Vec::new();
-    for path in paths {
-        let (frame, file) = read_file(path, rejects, &REQUIRED, &METRICS, query, explain)?;
-        let mut columns = vec![col("platform"), col("handle"), col("post_id"), col("day")];
-        columns.extend(METRICS.map(col));
-        frames.push(frame.lazy().select(columns));
-        listed.push(relative(file, path, base));
-    }
-    Ok((stack(frames, post_schema())?, listed))
+    let mut columns = vec![col("platform"), col("handle"), col("post_id"), col("day")];
+    columns.extend(METRICS.map(col));
+    read_all(paths, base, rejects, owned, &REQUIRED, &METRICS, query, explain, &columns, post_schema())
 }
 
-/// Reads follower snapshot files. Also returns each file as summary.json lists it.
-pub fn read_followers(paths: &[PathBuf], base: &Path, rejects: &mut Rejects) -> Result<(DataFrame, Vec<InputFile>), SourceError> {
+/// Reads follower snapshot files.
+pub fn read_followers(paths: &[PathBuf], base: &Path, owned: &Owned, rejects: &mut Rejects) -> Result<StatsRead, SourceError> {
     const REQUIRED: [&str; 4] = ["platform", "handle", "date", "followers"];
     let query = |lf: LazyFrame, c: &Columns, style: DecimalStyle| {
         let [platform, handle, date] = [0, 1, 2].map(|i| c.required[i].as_str());
@@ -246,19 +299,34 @@ pub fn read_followers(paths: &[PathBuf], base: &Path, rejects: &mut Rejects) -> 
         let reason = parse_count(&raw, style).err().unwrap_or(ValueError("cannot be read"));
         Ok((c.counts[0].clone().unwrap_or_else(|| "followers".into()), raw.trim().to_string(), reason))
     };
-    let mut frames = Vec::new();
-    let mut listed = Vec::new();
-    for path in paths {
-        let (frame, file) = read_file(path, rejects, &REQUIRED, &["followers"], query, explain)?;
-        frames.push(frame.lazy().select([col("platform"), col("handle"), col("day"), col("followers")]));
-        listed.push(relative(file, path, base));
-    }
-    Ok((stack(frames, follower_schema())?, listed))
+    let columns = [col("platform"), col("handle"), col("day"), col("followers")];
+    read_all(paths, base, rejects, owned, &REQUIRED, &["followers"], query, explain, &columns, follower_schema())
 }
 
-fn relative(mut file: InputFile, path: &Path, base: &Path) -> InputFile {
-    file.path = path.strip_prefix(base).unwrap_or(path).display().to_string();
-    file
+/// Every file of `paths` through [`read_file`], their kept rows (`columns`) one after the other.
+#[allow(clippy::too_many_arguments)]
+fn read_all(
+    paths: &[PathBuf],
+    base: &Path,
+    rejects: &mut Rejects,
+    owned: &Owned,
+    required: &[&str],
+    count_names: &[&str],
+    query: impl Fn(LazyFrame, &Columns, DecimalStyle) -> LazyFrame + Copy,
+    explain: impl Fn(&DataFrame, usize, &Columns, DecimalStyle) -> PolarsResult<(String, String, ValueError)> + Copy,
+    columns: &[Expr],
+    schema: Schema,
+) -> Result<StatsRead, SourceError> {
+    let mut out = StatsRead { frame: DataFrame::empty(), files: Vec::new(), unowned: Vec::new(), earliest: None };
+    let mut frames = Vec::new();
+    for path in paths {
+        let (frame, read) = read_file(path, rejects, owned, required, count_names, query, explain)?;
+        add_extras(&mut out, &read).map_err(|source| SourceError::Csv { path: path.clone(), source })?;
+        frames.push(frame.lazy().select(columns));
+        out.files.push(read.input_file(base));
+    }
+    out.frame = stack(frames, schema)?;
+    Ok(out)
 }
 
 /// The files' frames one after the other (an empty frame of `schema` for none).
