@@ -15,18 +15,20 @@ pub fn accounts_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
     Ok(df!("platform" => platforms, "handle" => handles, "influencer_id" => ids)?.lazy())
 }
 
-/// Follower snapshots with repeated rows of one account and day removed (the last row wins).
+/// Follower snapshots with repeated rows of one account and day removed (the last row wins),
+/// sorted by account and day (so every period finds an account's latest snapshot without
+/// sorting again).
 pub fn prepare_followers(followers: LazyFrame) -> PolarsResult<DataFrame> {
-    followers.unique_stable_generic(Some(vec![col("platform"), col("handle"), col("day")]), UniqueKeepStrategy::Last).collect()
+    followers
+        .unique_stable_generic(Some(vec![col("platform"), col("handle"), col("day")]), UniqueKeepStrategy::Last)
+        .sort(["platform", "handle", "day"], SortMultipleOptions::default())
+        .collect()
 }
 
 /// Each account's followers for a period ending on day `to`: its latest snapshot at or before
-/// `to`.
+/// `to` (`followers` as [`prepare_followers`] sorts them: the last in day order).
 pub fn account_followers(followers: LazyFrame, to: i32) -> LazyFrame {
-    followers
-        .filter(col("day").lt_eq(lit(to)))
-        .group_by([col("platform"), col("handle")])
-        .agg([col("followers").sort_by([col("day")], SortMultipleOptions::default()).last()])
+    followers.filter(col("day").lt_eq(lit(to))).group_by_stable([col("platform"), col("handle")]).agg([col("followers").last()])
 }
 
 /// An influencer's followers: those of their largest account.

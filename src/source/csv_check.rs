@@ -54,6 +54,12 @@ pub struct Scanner {
     pub issues: Vec<Issue>,
     /// The first line of each data row, when asked for.
     starts: Option<Vec<u32>>,
+    /// Bytes fed so far.
+    offset: u64,
+    /// Where the last record ended (the byte after its newline), and the data rows ended then.
+    record_end: (u64, usize),
+    /// Where the header record ended.
+    header_end: Option<u64>,
 }
 
 impl Scanner {
@@ -72,7 +78,21 @@ impl Scanner {
             in_quotes: false,
             issues: Vec::new(),
             starts: keep_lines.then(Vec::new),
+            offset: 0,
+            record_end: (0, 0),
+            header_end: None,
         }
+    }
+
+    /// Where (in the bytes fed) the last record that ended so far ended, just after its
+    /// newline, and how many data rows had ended then.
+    pub fn record_end(&self) -> (u64, usize) {
+        self.record_end
+    }
+
+    /// Where the header record ended, once it has.
+    pub fn header_end(&self) -> Option<u64> {
+        self.header_end
     }
 
     /// Data rows ended so far.
@@ -82,6 +102,11 @@ impl Scanner {
 
     /// Feeds the next bytes.
     pub fn feed(&mut self, chunk: &[u8]) {
+        self.walk(chunk);
+        self.offset += chunk.len() as u64;
+    }
+
+    fn walk(&mut self, chunk: &[u8]) {
         let mut i = 0;
         while i < chunk.len() {
             if self.in_quotes {
@@ -114,6 +139,10 @@ impl Scanner {
                     self.end_record();
                     self.line += 1;
                     self.record_line = self.line;
+                    self.record_end = (self.offset + j as u64 + 1, self.rows());
+                    if self.header_end.is_none() && self.records > 0 {
+                        self.header_end = Some(self.record_end.0);
+                    }
                 }
                 b'"' => {
                     self.content = true;

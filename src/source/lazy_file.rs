@@ -5,7 +5,7 @@
 //! line a row starts on is computed only for the rows a reader reports.
 
 use super::csv_file::CsvText;
-use super::scan::{DiskCsv, collect_checked};
+use super::scan::DiskCsv;
 use super::shopify::Lines;
 use super::values::DecimalStyle;
 use super::{InputFile, Rejects, SourceError};
@@ -39,8 +39,10 @@ impl<C> Collected<C> {
 
 /// Reads `path`: `resolve` finds the reader's columns by header name (an error names a missing
 /// one), `wanted` lists the header names to read, and `queries` turn the lazy frame of those
-/// text columns (with `row`) into the frames the reader keeps. Rows of malformed records are
-/// left out of every result that has a `row` column.
+/// text columns (with `row`) into the frames the reader keeps. A file on disk is read in
+/// chunks ([`super::chunks`]): each result is stacked over the chunks, so an aggregate has one
+/// row per chunk. Rows of malformed records are left out of every result that has a `row`
+/// column.
 pub fn collect<C>(
     path: &Path,
     rejects: &mut Rejects,
@@ -52,8 +54,11 @@ pub fn collect<C>(
     if let Some(disk) = DiskCsv::open(path)? {
         let columns = resolve(&|a: &[&str]| disk.find_column(a).map(str::to_string))?;
         let names = wanted(&columns);
-        let lf = disk.lazy(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
-        let (frames, check) = collect_checked(&disk, queries(lf, &columns, disk.decimal))?;
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (frames, check) = super::chunks::collect(&disk, &names, &mut (), |lf, _| {
+            let plans = queries(lf, &columns, disk.decimal).into_iter().map(|q| q.logical_plan).collect();
+            LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
+        })?;
         if !check.not_utf8 {
             for issue in &check.issues {
                 let message = issue.problem.to_string();

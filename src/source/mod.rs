@@ -21,6 +21,7 @@
 
 pub mod cache;
 pub mod cells;
+pub mod chunks;
 pub mod codes;
 pub mod costs;
 pub mod csv_check;

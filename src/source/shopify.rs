@@ -11,12 +11,13 @@ use super::cache::{Cache, Entry};
 use super::cells::{day_expr, link_expr, micros_expr, seconds_expr};
 use super::csv_file::CsvText;
 use super::orders::Currency;
-use super::scan::{DiskCsv, FileCheck, collect_checked};
+use super::scan::{DiskCsv, FileCheck};
 use super::values::{DecimalStyle, ValueError, parse_stamp};
 use super::{InputFile, Rejects, SourceError};
 use chrono_tz::Tz;
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Money columns read from an order's first row: (canonical name, header aliases, required).
 const MONEY: [(&str, &[&str], bool); 4] = [
@@ -61,7 +62,9 @@ pub fn read(
     let mut earliest: Option<i32> = None;
     let mut recorded = std::collections::BTreeMap::new();
     for (rank, path) in paths.iter().enumerate() {
+        let started = std::time::Instant::now();
         let read = cached_read(path, tz, rejects, cache)?;
+        tracing::debug!(path = %path.display(), kept = read.kept.height(), ms = started.elapsed().as_millis() as u64, "order file read");
         earliest = match (earliest, read.earliest) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -71,7 +74,9 @@ pub fn read(
         }
         let shown = path.strip_prefix(base).unwrap_or(path);
         files.push(InputFile { path: shown.display().to_string(), sha256: read.sha256.clone(), rows: read.rows });
+        let started = std::time::Instant::now();
         out.push_frame(rank as u32, read.kept, currency).map_err(|e| e.into_source(path, &read.lines))?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "order file's frames built");
     }
     let (orders, codes) = out.finish().map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
     Ok(ShopifyOrders { orders, codes, files, earliest_day: earliest, recorded })
@@ -206,11 +211,17 @@ impl Columns {
 fn read_file(path: &Path, tz: Tz, rejects: &mut Rejects) -> Result<FileRead, SourceError> {
     if let Some(disk) = DiskCsv::open(path)? {
         let columns = Columns::resolve(path, |a| disk.find_column(a).map(str::to_string))?;
-        let lf = disk.lazy(&columns.wanted())?;
-        let (kept, earliest) = queries(lf, &columns, tz, disk.decimal);
-        let (frames, check) = collect_checked(&disk, vec![kept, earliest])?;
+        // Chunk by chunk; the last order name seen is passed on, so an order whose line items
+        // straddle two chunks is still one order.
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let (frames, check) = super::chunks::collect(&disk, &columns.wanted(), &mut (), |lf, _| {
+            let before = lock(&seen).last.as_ref().map(|(_, name)| name.clone());
+            let kept = queries(lf, &columns, tz, disk.decimal, before.as_deref(), &seen);
+            Ok(vec![kept.collect_with_engine(Engine::Streaming)?.unwrap_single()])
+        })?;
         if !check.not_utf8 {
-            return finish_disk(disk, columns, frames, check, rejects);
+            let seen = std::mem::take(&mut *lock(&seen));
+            return finish_disk(disk, columns, frames, check, seen, rejects);
         }
         // Not UTF-8 after all: decoded in memory by the encoding rule instead.
     }
@@ -219,12 +230,12 @@ fn read_file(path: &Path, tz: Tz, rejects: &mut Rejects) -> Result<FileRead, Sou
     let frame = text.read_columns(&columns.wanted(), rejects)?;
     let frame =
         frame.with_row_index("row".into(), None).map_err(|source| SourceError::Csv { path: path.to_path_buf(), source })?;
-    let (kept, earliest) = queries(frame.lazy(), &columns, tz, text.decimal);
-    let plans = vec![kept.logical_plan, earliest.logical_plan];
-    let frames = LazyFrame::collect_all_with_engine(plans, Engine::InMemory, OptFlags::default());
-    let frames = frames.map_err(|source| SourceError::Csv { path: path.to_path_buf(), source })?;
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let kept = queries(frame.lazy(), &columns, tz, text.decimal, None, &seen).collect();
+    let kept = kept.map_err(|source| SourceError::Csv { path: path.to_path_buf(), source })?;
     let (sha256, rows) = (text.sha256.clone(), text.rows);
-    finish(frames, &columns, text.decimal, Lines::Memory(text), sha256, rows, rejects)
+    let seen = std::mem::take(&mut *lock(&seen));
+    finish(kept, seen, &columns, text.decimal, Lines::Memory(text), sha256, rows, rejects)
 }
 
 fn finish_disk(
@@ -232,29 +243,74 @@ fn finish_disk(
     columns: Columns,
     frames: PolarsResult<Vec<DataFrame>>,
     check: FileCheck,
+    seen: Seen,
     rejects: &mut Rejects,
 ) -> Result<FileRead, SourceError> {
     for issue in &check.issues {
         let message = issue.problem.to_string();
         rejects.handle(SourceError::Row { path: disk.path.clone(), line: issue.line, message })?;
     }
-    let mut frames = frames.map_err(|source| SourceError::Csv { path: disk.path.clone(), source })?;
+    let frames = frames.map_err(|source| SourceError::Csv { path: disk.path.clone(), source })?;
+    let mut kept = frames.into_iter().next().unwrap_or_default();
     if !check.issues.is_empty() {
         // Skipping: the malformed rows are left out.
         let bad: Vec<u32> = check.issues.iter().map(|i| i.row as u32).collect();
         let bad = Series::new("bad".into(), bad);
-        let kept = frames[0].clone().lazy().filter(col("row").is_in(lit(bad).implode(false), false).not()).collect();
-        frames[0] = kept.map_err(|source| SourceError::Csv { path: disk.path.clone(), source })?;
+        let good = kept.lazy().filter(col("row").is_in(lit(bad).implode(false), false).not()).collect();
+        kept = good.map_err(|source| SourceError::Csv { path: disk.path.clone(), source })?;
     }
     let decimal = disk.decimal;
-    finish(frames, &columns, decimal, Lines::Disk(disk), check.sha256, check.rows, rejects)
+    finish(kept, seen, &columns, decimal, Lines::Disk(disk), check.sha256, check.rows, rejects)
 }
 
-/// The kept orders (and rows with a bad cell), and the earliest day of any readable order.
-fn queries(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> (LazyFrame, LazyFrame) {
-    let first = first_rows(lf, c, tz, style);
+/// What the first rows of a file show beyond the orders kept: the earliest day and the latest
+/// recorded instant of the readable ones, and the last order name (with its row).
+#[derive(Debug, Default)]
+struct Seen {
+    day: Option<i32>,
+    recorded: Option<i64>,
+    last: Option<(u32, String)>,
+}
+
+fn lock(seen: &Mutex<Seen>) -> std::sync::MutexGuard<'_, Seen> {
+    seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `keep` (the rows to keep), passed through, while every first row is noted in `seen`. It is
+/// one opaque function, so the optimiser cannot filter the rows before it has seen them.
+fn keep_noting(keep: Expr, seen: &Arc<Mutex<Seen>>) -> Expr {
+    let seen = Arc::clone(seen);
+    let note = move |columns: &mut [Column]| -> PolarsResult<Column> {
+        let keep = columns[0].bool()?.clone();
+        let (bad, day, recorded) = (columns[1].bool()?, columns[2].i32()?, columns[3].i64()?);
+        let (name, row) = (columns[4].str()?, columns[5].u32()?);
+        let mut s = lock(&seen);
+        for (((bad, day), recorded), (name, row)) in
+            bad.iter().zip(day.iter()).zip(recorded.iter()).zip(name.iter().zip(row.iter()))
+        {
+            if bad != Some(true) {
+                s.day = day.map_or(s.day, |d| Some(s.day.map_or(d, |e| e.min(d))));
+                s.recorded = recorded.map_or(s.recorded, |r| Some(s.recorded.map_or(r, |e| e.max(r))));
+            }
+            if let (Some(name), Some(row)) = (name.filter(|n| !n.is_empty()), row)
+                && s.last.as_ref().is_none_or(|(at, _)| *at < row)
+            {
+                s.last = Some((row, name.to_string()));
+            }
+        }
+        Ok(keep.with_name("keep".into()).into_column())
+    };
+    let args = [col("bad"), col("day"), col("recorded_at"), col("name"), col("row")];
+    keep.map_many(note, &args, |_, f| Ok(Field::new(f[0].name().clone(), DataType::Boolean)))
+}
+
+/// The kept orders (and rows with a bad cell), every first row noted in `seen`; `before` is
+/// the last order name before these rows (in an earlier chunk).
+fn queries(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: Option<&str>, seen: &Arc<Mutex<Seen>>) -> LazyFrame {
+    let first = first_rows(lf, c, tz, style, before);
     let when_bad = |name: &str| when(col("bad")).then(col(name)).otherwise(lit(NULL).cast(DataType::String)).alias(name);
-    let kept = first.clone().filter(kept_orders().or(col("bad"))).select([
+    let keep = keep_noting(kept_orders().or(col("bad")).fill_null(lit(false)), seen);
+    first.with_column(keep.alias("keep")).filter(col("keep")).select([
         col("row"),
         col("name"),
         when(col("id").neq(lit(""))).then(col("id")).otherwise(col("name")).alias("order_key"),
@@ -276,14 +332,13 @@ fn queries(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> (LazyFram
         when_bad("total_raw"),
         when_bad("discounts_raw"),
         when_bad("refunds_raw"),
-    ]);
-    let earliest = first.filter(col("bad").not()).select([col("day").min(), col("recorded_at").max()]);
-    (kept, earliest)
+    ])
 }
 
 /// The first row of each order, its cells trimmed and parsed; `bad` marks a row the reader
-/// must report (an empty `Name`, or a cell that cannot be read).
-fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> LazyFrame {
+/// must report (an empty `Name`, or a cell that cannot be read). `before` is the order name
+/// of the row before the first (none at the top of the file).
+fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: Option<&str>) -> LazyFrame {
     let trimmed = |name: &str| col(name).str().strip_chars(lit(NULL)).fill_null(lit(""));
     let optional = |name: &Option<String>| name.as_deref().map_or(lit(""), trimmed);
     let mut cells = vec![
@@ -306,7 +361,8 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> LazyFr
     }
     let named = when(col("name").neq(lit(""))).then(col("name")).otherwise(lit(NULL).cast(DataType::String));
     // A row whose Name is the previous named row's is another line item of the same order.
-    let previous = named.fill_null_with_strategy(FillNullStrategy::Forward(None)).shift(lit(1));
+    let before = before.map_or(lit(NULL).cast(DataType::String), lit);
+    let previous = named.fill_null_with_strategy(FillNullStrategy::Forward(None)).shift_and_fill(lit(1), before);
     let stamps = ["created_raw", "paid_raw", "fulfilled_raw", "cancelled_raw"].map(|c| seconds_expr(col(c), tz));
     let mut parsed = vec![
         day_expr(col("created_raw"), tz).alias("day"),
@@ -325,11 +381,8 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle) -> LazyFr
         .or(col("total").is_null())
         .or(unreadable("discounts"))
         .or(unreadable("refunds"));
-    lf.select(cells)
-        .with_column(previous.alias("previous"))
-        .filter(col("name").eq(lit("")).or(col("previous").is_null()).or(col("previous").neq(col("name"))))
-        .with_columns(parsed)
-        .with_column(bad.alias("bad"))
+    let _ = previous;
+    lf.select(cells).filter(col("total_raw").neq(lit(""))).with_columns(parsed).with_column(bad.alias("bad"))
 }
 
 /// `first`, or where it is empty what the URL column `raw` shows (a note's link first, then the
@@ -340,8 +393,10 @@ fn link_or(first: Expr, raw: &str, field: usize) -> Expr {
 }
 
 /// Reports the bad rows, then returns the good ones.
+#[allow(clippy::too_many_arguments)]
 fn finish(
-    frames: Vec<DataFrame>,
+    kept: DataFrame,
+    seen: Seen,
     c: &Columns,
     style: DecimalStyle,
     lines: Lines,
@@ -351,9 +406,7 @@ fn finish(
 ) -> Result<FileRead, SourceError> {
     let path = lines.path().to_path_buf();
     let frame_err = |source| SourceError::Csv { path: path.clone(), source };
-    let [kept, earliest]: [DataFrame; 2] = frames.try_into().map_err(|_| frame_err(polars_err!(NoData: "missing result")))?;
-    let earliest_day = earliest.column("day").and_then(|d| d.i32().map(|d| d.get(0))).map_err(frame_err)?;
-    let recorded = earliest.column("recorded_at").and_then(|d| d.i64().map(|d| d.get(0))).map_err(frame_err)?;
+    let (earliest_day, recorded) = (seen.day, seen.recorded);
     let bad = kept.clone().lazy().filter(col("bad")).collect().map_err(frame_err)?;
     if bad.height() > 0 {
         let errors = bad_cells(&bad, c, style).map_err(frame_err)?;

@@ -175,7 +175,7 @@ fn add_extras(out: &mut StatsRead, read: &Collected<Columns>) -> PolarsResult<()
             }
         }
     }
-    if let Some(day) = read.frames.get(2).and_then(|d| d.column("day").ok()?.i32().ok()?.get(0)) {
+    if let Some(day) = read.frames.get(2).and_then(|d| d.column("day").ok()?.i32().ok()?.min()) {
         out.earliest = Some(out.earliest.map_or(day, |e| e.min(day)));
     }
     Ok(())

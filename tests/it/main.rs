@@ -3,6 +3,7 @@
 mod attribution;
 mod bad_input;
 mod browser;
+mod chunks;
 mod config;
 mod config_checks;
 mod credentials;
