@@ -49,7 +49,12 @@ pub fn load(config: &Config, report: &ReportConfig, period: &Period) -> anyhow::
         None => metrics::earliest_day(&inputs).context("finding the campaign's first day")?,
     };
     let latest_recorded = metrics::latest_recorded(&inputs)?;
+    let started = Instant::now();
     let prepared = metrics::prepare(&inputs).context("preparing the figures")?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "inputs prepared: orders de-duplicated and attributed, posts owned"
+    );
     for frame in [&mut inputs.posts, &mut inputs.followers, &mut inputs.orders, &mut inputs.order_codes, &mut inputs.costs] {
         *frame = frame.clear();
     }

@@ -38,8 +38,8 @@ fn with_revenue(mut orders: DataFrame) -> Result<DataFrame, MetricsError> {
     let total = orders.column("total_micros")?.i64()?.clone();
     let refunds = orders.column("refunds_micros")?.i64()?.clone();
     let (mut revenue, mut rest) = (Vec::with_capacity(orders.height()), Vec::with_capacity(orders.height()));
-    for i in 0..orders.height() {
-        let (s, t, r) = (subtotal.get(i).unwrap_or(0), total.get(i).unwrap_or(0), refunds.get(i).unwrap_or(0));
+    for ((s, t), r) in subtotal.iter().zip(total.iter()).zip(refunds.iter()) {
+        let (s, t, r) = (s.unwrap_or(0), t.unwrap_or(0), r.unwrap_or(0));
         let (whole, left) = super::exact::net_revenue(s, t, r).ok_or(MetricsError::TooLarge("the orders' revenues"))?;
         revenue.push(whole);
         rest.push(left);

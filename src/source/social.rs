@@ -12,6 +12,7 @@ use super::{InputFile, Platform, Rejects, SourceError, normalize_handle, normali
 use chrono_tz::Tz;
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The post metrics, in canonical column order.
 pub const METRICS: [&str; 7] = ["likes", "comments", "shares", "saves", "reach", "impressions", "views"];
@@ -134,18 +135,11 @@ fn read_file(
     count_names: &[&str],
     query: impl Fn(LazyFrame, &Columns, DecimalStyle) -> LazyFrame,
     explain: impl Fn(&DataFrame, usize, &Columns, DecimalStyle) -> PolarsResult<(String, String, ValueError)>,
-) -> Result<(DataFrame, Collected<Columns>), SourceError> {
+) -> Result<(DataFrame, Collected<Columns>, Seen), SourceError> {
+    let seen = Arc::new(Mutex::new(Seen::default()));
     let queries = |lf: LazyFrame, c: &Columns, style: DecimalStyle| {
         let rows = query(lf, c, style).with_column(owned.expr().alias("owned"));
-        let good = col("bad").not();
-        vec![
-            rows.clone().filter(col("bad").or(col("owned"))),
-            rows.clone()
-                .filter(good.clone().and(col("owned").not()))
-                .select([col("platform"), col("handle")])
-                .unique(None, UniqueKeepStrategy::Any),
-            rows.filter(good).select([col("day").min()]),
-        ]
+        vec![rows.with_column(keep_noting(&seen).alias("keep")).filter(col("keep"))]
     };
     let read: Collected<Columns> =
         collect(path, rejects, |find| Columns::resolve(path, find, required, count_names), Columns::wanted, queries)?;
@@ -162,23 +156,58 @@ fn read_file(
         }
     }
     let good = frame.lazy().filter(col("bad").not()).collect().map_err(frame_err)?;
-    Ok((good, read))
+    let seen = std::mem::take(&mut *lock(&seen));
+    Ok((good, read, seen))
+}
+
+/// What the readable rows of a file show beyond the kept ones: the accounts no roster
+/// influencer owns, and the earliest day.
+#[derive(Debug, Default)]
+struct Seen {
+    unowned: std::collections::BTreeSet<(Platform, String)>,
+    earliest: Option<i32>,
+}
+
+fn lock(seen: &Mutex<Seen>) -> std::sync::MutexGuard<'_, Seen> {
+    seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `bad` or `owned`: the rows to keep, while every readable row is noted in `seen`. One opaque
+/// function, so the optimiser cannot filter the rows before they are noted.
+fn keep_noting(seen: &Arc<Mutex<Seen>>) -> Expr {
+    let seen = Arc::clone(seen);
+    let note = move |columns: &mut [Column]| -> PolarsResult<Column> {
+        let (bad, owned) = (columns[0].bool()?, columns[1].bool()?);
+        let (platform, handle, day) = (columns[2].str()?, columns[3].str()?, columns[4].i32()?);
+        let mut s = lock(&seen);
+        let mut keep = Vec::with_capacity(bad.len());
+        for (((bad, owned), (platform, handle)), day) in
+            bad.iter().zip(owned.iter()).zip(platform.iter().zip(handle.iter())).zip(day.iter())
+        {
+            let (bad, owned) = (bad.unwrap_or(false), owned.unwrap_or(false));
+            keep.push(bad || owned);
+            if bad {
+                continue;
+            }
+            if let Some(day) = day {
+                s.earliest = Some(s.earliest.map_or(day, |e| e.min(day)));
+            }
+            if !owned && let (Some(p), Some(h)) = (platform.and_then(Platform::parse), handle) {
+                s.unowned.insert((p, h.to_string()));
+            }
+        }
+        Ok(BooleanChunked::from_slice("keep".into(), &keep).into_column())
+    };
+    let args = [col("owned"), col("platform"), col("handle"), col("day")];
+    col("bad").map_many(note, &args, |_, _| Ok(Field::new("keep".into(), DataType::Boolean)))
 }
 
 /// Adds one file's unowned accounts and earliest day to `out`.
-fn add_extras(out: &mut StatsRead, read: &Collected<Columns>) -> PolarsResult<()> {
-    if let Some(unowned) = read.frames.get(1) {
-        let (platforms, handles) = (unowned.column("platform")?.str()?, unowned.column("handle")?.str()?);
-        for (p, h) in platforms.iter().zip(handles.iter()) {
-            if let (Some(p), Some(h)) = (p.and_then(Platform::parse), h) {
-                out.unowned.push((p, h.to_string()));
-            }
-        }
-    }
-    if let Some(day) = read.frames.get(2).and_then(|d| d.column("day").ok()?.i32().ok()?.min()) {
+fn add_extras(out: &mut StatsRead, seen: Seen) {
+    out.unowned.extend(seen.unowned);
+    if let Some(day) = seen.earliest {
         out.earliest = Some(out.earliest.map_or(day, |e| e.min(day)));
     }
-    Ok(())
 }
 
 /// Text of column `name` at row `i` of `df` ("" when null).
@@ -320,8 +349,8 @@ fn read_all(
     let mut out = StatsRead { frame: DataFrame::empty(), files: Vec::new(), unowned: Vec::new(), earliest: None };
     let mut frames = Vec::new();
     for path in paths {
-        let (frame, read) = read_file(path, rejects, owned, required, count_names, query, explain)?;
-        add_extras(&mut out, &read).map_err(|source| SourceError::Csv { path: path.clone(), source })?;
+        let (frame, read, seen) = read_file(path, rejects, owned, required, count_names, query, explain)?;
+        add_extras(&mut out, seen);
         frames.push(frame.lazy().select(columns));
         out.files.push(read.input_file(base));
     }
