@@ -12,45 +12,55 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 use std::collections::HashMap;
 
-/// `expr` (text) as the day number (days since 1970-01-01) of each stamp in `tz`.
-pub fn day_expr(expr: Expr, tz: Tz) -> Expr {
+/// `expr` (text) parsed cell by cell into a column of `T`: `make` gives a parser per batch
+/// (which may keep a cache); a null cell stays null.
+fn parse_cells<T, F>(expr: Expr, make: impl Fn() -> F + Send + Sync + 'static) -> Expr
+where
+    T: PolarsNumericType,
+    F: FnMut(&str) -> Option<T::Native>,
+{
     expr.map(
         move |c: Column| {
-            let mut days = DayCache { tz, buckets: HashMap::new() };
-            let out: Int32Chunked = c.str()?.iter().map(|v| v.and_then(|s| days.day(s))).collect();
+            let mut parse = make();
+            let out: ChunkedArray<T> = c.str()?.iter().map(|v| v.and_then(&mut parse)).collect();
             Ok(out.with_name(c.name().clone()).into_column())
         },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+        |_, f| Ok(Field::new(f.name().clone(), T::get_static_dtype())),
     )
+}
+
+/// `expr` (text) with `f` applied to every cell (an empty cell for a null one), as text.
+pub fn map_text(expr: Expr, f: impl Fn(&str) -> String + Send + Sync + 'static) -> Expr {
+    expr.map(
+        move |c: Column| {
+            let out: StringChunked = c.str()?.iter().map(|v| Some(f(v.unwrap_or("")))).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+/// `expr` (text) as the day number (days since 1970-01-01) of each stamp in `tz`.
+pub fn day_expr(expr: Expr, tz: Tz) -> Expr {
+    parse_cells::<Int32Type, _>(expr, move || {
+        let mut days = DayCache { tz, buckets: HashMap::new() };
+        move |s: &str| days.day(s)
+    })
 }
 
 /// `expr` (text: a date, as [`parse_date`] reads it) as day numbers; null when unreadable.
 pub fn date_day_expr(expr: Expr) -> Expr {
-    expr.map(
-        |c: Column| {
-            let out: Int32Chunked = c
-                .str()?
-                .iter()
-                .map(|v| {
-                    let s = v?.trim();
-                    fast_date(s).or_else(|| parse_date(s).ok()).map(crate::period::day_number)
-                })
-                .collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
-    )
+    parse_cells::<Int32Type, _>(expr, || {
+        |s: &str| {
+            let s = s.trim();
+            fast_date(s).or_else(|| parse_date(s).ok()).map(crate::period::day_number)
+        }
+    })
 }
 
 /// `expr` (text) as whole counts ([`parse_count`]); null when empty or unreadable.
 pub fn count_expr(expr: Expr, style: DecimalStyle) -> Expr {
-    expr.map(
-        move |c: Column| {
-            let out: Int64Chunked = c.str()?.iter().map(|v| v.and_then(|s| count(s, style))).collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
-    )
+    parse_cells::<Int64Type, _>(expr, move || move |s: &str| count(s, style))
 }
 
 /// One count cell as [`parse_count`] reads it; plain digits take a fast path.
@@ -81,13 +91,7 @@ fn fast_date(s: &str) -> Option<NaiveDate> {
 /// `expr` (text) as the instant of each stamp in seconds since 1970 UTC (a time without offset
 /// read in `tz`, a bare date as its first moment); null when empty or unreadable.
 pub fn seconds_expr(expr: Expr, tz: Tz) -> Expr {
-    expr.map(
-        move |c: Column| {
-            let out: Int64Chunked = c.str()?.iter().map(|v| v.and_then(|s| seconds(s, tz))).collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
-    )
+    parse_cells::<Int64Type, _>(expr, move || move |s: &str| seconds(s, tz))
 }
 
 fn seconds(raw: &str, tz: Tz) -> Option<i64> {
@@ -101,51 +105,25 @@ fn seconds(raw: &str, tz: Tz) -> Option<i64> {
 /// `expr` (a Shopify `Note Attributes` cell) as the UTM campaign (`field` 0) or landing path
 /// (`field` 1) its lines show, normalised; empty when none.
 pub fn link_expr(expr: Expr, field: usize) -> Expr {
-    expr.map(
-        move |c: Column| {
-            let out: StringChunked = c
-                .str()?
-                .iter()
-                .map(|v| {
-                    let link = super::links::note_attributes(v.unwrap_or("").trim());
-                    Some(if field == 0 { link.utm_campaign } else { link.landing_path })
-                })
-                .collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
-    )
+    map_text(expr, move |v| {
+        let link = super::links::note_attributes(v.trim());
+        if field == 0 { link.utm_campaign } else { link.landing_path }
+    })
 }
 
 /// `expr` (a landing or referring URL column) as the UTM campaign (`field` 0) or landing
 /// path (`field` 1) the URL shows, normalised; empty when none.
 pub fn url_link_expr(expr: Expr, field: usize) -> Expr {
-    expr.map(
-        move |c: Column| {
-            let out: StringChunked = c
-                .str()?
-                .iter()
-                .map(|v| {
-                    let link = super::links::OrderLink::from_url(v.unwrap_or("").trim());
-                    Some(if field == 0 { link.utm_campaign } else { link.landing_path })
-                })
-                .collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
-    )
+    map_text(expr, move |v| {
+        let link = super::links::OrderLink::from_url(v.trim());
+        if field == 0 { link.utm_campaign } else { link.landing_path }
+    })
 }
 
 /// `expr` (text, shop money) as exact millionths; null when empty, not a number, negative, or
 /// too large (as [`money_micros`]).
 pub fn micros_expr(expr: Expr, style: DecimalStyle) -> Expr {
-    expr.map(
-        move |c: Column| {
-            let out: Int64Chunked = c.str()?.iter().map(|v| v.and_then(|s| money_micros(s, style).ok())).collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
-    )
+    parse_cells::<Int64Type, _>(expr, move || move |s: &str| money_micros(s, style).ok())
 }
 
 /// One shop-money cell in millionths: a number ([`parse_decimal`]), not negative, that fits;

@@ -6,11 +6,10 @@
 
 use super::csv_file::CsvText;
 use super::scan::DiskCsv;
-use super::shopify::Lines;
 use super::values::DecimalStyle;
 use super::{InputFile, Rejects, SourceError};
 use polars::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What [`collect`] read of one file.
 pub struct Collected<C> {
@@ -95,4 +94,30 @@ fn without_rows(frames: Vec<DataFrame>, bad: &[u32]) -> PolarsResult<Vec<DataFra
             Err(_) => Ok(f),
         })
         .collect()
+}
+
+/// How to name the line of a row of one file.
+pub enum Lines {
+    Disk(DiskCsv),
+    Memory(CsvText),
+    /// Read from the parse cache: the file is looked at only if a line is needed.
+    Unread(PathBuf),
+}
+
+impl Lines {
+    pub fn of(&self, rows: &[usize]) -> Vec<usize> {
+        match self {
+            Lines::Disk(d) => d.lines_of(rows),
+            Lines::Memory(t) => rows.iter().map(|r| t.line_of_row(*r)).collect(),
+            Lines::Unread(p) => rows.iter().map(|r| super::scan::line_of_row(p, *r)).collect(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            Lines::Disk(d) => &d.path,
+            Lines::Memory(t) => &t.path,
+            Lines::Unread(p) => p,
+        }
+    }
 }

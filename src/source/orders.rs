@@ -182,7 +182,7 @@ impl From<PolarsError> for PushError {
 
 impl PushError {
     /// The error naming the file (and for an overflow the order's `Total` cell and line).
-    pub fn into_source(self, path: &std::path::Path, lines: &super::shopify::Lines) -> super::SourceError {
+    pub fn into_source(self, path: &std::path::Path, lines: &super::lazy_file::Lines) -> super::SourceError {
         let path = path.to_path_buf();
         match self {
             PushError::Overflow { row, value } => {

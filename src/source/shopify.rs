@@ -10,6 +10,7 @@
 use super::cache::{Cache, Entry};
 use super::cells::{day_expr, link_expr, micros_expr, seconds_expr};
 use super::csv_file::CsvText;
+use super::lazy_file::Lines;
 use super::orders::Currency;
 use super::scan::{DiskCsv, FileCheck};
 use super::values::{DecimalStyle, ValueError, parse_stamp};
@@ -115,32 +116,6 @@ struct FileRead {
     earliest: Option<i32>,
     recorded: Option<i64>,
     lines: Lines,
-}
-
-/// How to name the line of a row of one file.
-pub enum Lines {
-    Disk(DiskCsv),
-    Memory(CsvText),
-    /// Read from the parse cache: the file is looked at only if a line is needed.
-    Unread(PathBuf),
-}
-
-impl Lines {
-    pub fn of(&self, rows: &[usize]) -> Vec<usize> {
-        match self {
-            Lines::Disk(d) => d.lines_of(rows),
-            Lines::Memory(t) => rows.iter().map(|r| t.line_of_row(*r)).collect(),
-            Lines::Unread(p) => rows.iter().map(|r| super::scan::line_of_row(p, *r)).collect(),
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        match self {
-            Lines::Disk(d) => &d.path,
-            Lines::Memory(t) => &t.path,
-            Lines::Unread(p) => p,
-        }
-    }
 }
 
 /// The columns of one export, by header name.

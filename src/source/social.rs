@@ -5,7 +5,7 @@
 //! zone, whole counts), rows with a cell that cannot be read marked `bad` and reported with
 //! file, line, column and value, as the cell parsers word it.
 
-use super::cells::{count_expr, date_day_expr, day_expr};
+use super::cells::{count_expr, date_day_expr, day_expr, map_text};
 use super::lazy_file::{Collected, collect};
 use super::values::{DecimalStyle, ValueError, parse_count, parse_date, parse_stamp};
 use super::{InputFile, Platform, Rejects, SourceError, normalize_handle, normalize_id};
@@ -54,18 +54,7 @@ fn account_exprs(platform: &str, handle: &str) -> [Expr; 2] {
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
     );
-    [platform.alias("platform"), text_map(col(handle), normalize_handle).alias("handle")]
-}
-
-/// `expr` (text) with `f` applied to every cell (an empty cell for a missing one).
-fn text_map(expr: Expr, f: fn(&str) -> String) -> Expr {
-    expr.map(
-        move |c: Column| {
-            let out: StringChunked = c.str()?.iter().map(|v| Some(f(v.unwrap_or("")))).collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
-    )
+    [platform.alias("platform"), map_text(col(handle), normalize_handle).alias("handle")]
 }
 
 /// Which accounts' rows a reader keeps: the roster's (the figures use no other), by platform.
@@ -210,6 +199,14 @@ fn add_extras(out: &mut StatsRead, seen: Seen) {
     }
 }
 
+/// The error of row `i` of `bad` when its platform is not one of ours.
+fn platform_error(bad: &DataFrame, i: usize, c: &Columns) -> PolarsResult<Option<(String, String, ValueError)>> {
+    let raw = cell(bad, "raw_platform", i)?;
+    Ok(Platform::parse(&raw)
+        .is_none()
+        .then(|| (c.required[0].clone(), raw, ValueError("is not one of instagram, tiktok, youtube"))))
+}
+
 /// Text of column `name` at row `i` of `df` ("" when null).
 fn cell(df: &DataFrame, name: &str, i: usize) -> PolarsResult<String> {
     Ok(df.column(name)?.str()?.get(i).unwrap_or("").to_string())
@@ -245,7 +242,7 @@ pub fn read_posts(
         let (parsed, bad_counts) = counts(c, &METRICS, style);
         let mut cells = vec![col("row")];
         cells.extend(account_exprs(platform, handle));
-        cells.push(text_map(col(id), normalize_id).alias("post_id"));
+        cells.push(map_text(col(id), normalize_id).alias("post_id"));
         cells.push(day_expr(col(at), tz).alias("day"));
         cells.extend(parsed);
         cells.push(bad_counts.alias("bad_counts"));
@@ -270,9 +267,8 @@ pub fn read_posts(
         lf.select(cells).with_column(bad.alias("bad")).select(out)
     };
     let explain = |bad: &DataFrame, i: usize, c: &Columns, style: DecimalStyle| {
-        let raw_platform = cell(bad, "raw_platform", i)?;
-        if Platform::parse(&raw_platform).is_none() {
-            return Ok((c.required[0].clone(), raw_platform, ValueError("is not one of instagram, tiktok, youtube")));
+        if let Some(error) = platform_error(bad, i, c)? {
+            return Ok(error);
         }
         let raw_at = cell(bad, "raw_at", i)?;
         if let Err(reason) = parse_stamp(&raw_at) {
@@ -316,9 +312,8 @@ pub fn read_followers(paths: &[PathBuf], base: &Path, owned: &Owned, rejects: &m
         ])
     };
     let explain = |bad: &DataFrame, i: usize, c: &Columns, style: DecimalStyle| {
-        let raw_platform = cell(bad, "raw_platform", i)?;
-        if Platform::parse(&raw_platform).is_none() {
-            return Ok((c.required[0].clone(), raw_platform, ValueError("is not one of instagram, tiktok, youtube")));
+        if let Some(error) = platform_error(bad, i, c)? {
+            return Ok(error);
         }
         let raw_date = cell(bad, "raw_date", i)?;
         if let Err(reason) = parse_date(&raw_date) {
