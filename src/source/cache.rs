@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Bump when a reader's output changes: every older entry is then rebuilt.
-pub const READER_VERSION: u32 = 2;
+pub const READER_VERSION: u32 = 3;
 
 /// The cache folder of one state folder, or none (the cache switched off).
 #[derive(Debug, Clone)]

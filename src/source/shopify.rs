@@ -65,7 +65,7 @@ pub fn read(
     for (rank, path) in paths.iter().enumerate() {
         let started = std::time::Instant::now();
         let read = cached_read(path, tz, rejects, cache)?;
-        tracing::debug!(path = %path.display(), kept = read.kept.height(), ms = started.elapsed().as_millis() as u64, "order file read");
+        tracing::debug!(path = %path.display(), kept = read.kept.height(), bytes = read.kept.estimated_size(), ms = started.elapsed().as_millis() as u64, "order file read");
         earliest = match (earliest, read.earliest) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -318,7 +318,7 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: O
     let optional = |name: &Option<String>| name.as_deref().map_or(lit(""), trimmed);
     let mut cells = vec![
         col("row"),
-        trimmed(&c.name).alias("name"),
+        col("name"),
         trimmed(&c.created).alias("created_raw"),
         trimmed(&c.code).alias("code_cell"),
         optional(&c.id).alias("id"),
@@ -356,8 +356,14 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: O
         .or(col("total").is_null())
         .or(unreadable("discounts"))
         .or(unreadable("refunds"));
-    let _ = previous;
-    lf.select(cells).filter(col("total_raw").neq(lit(""))).with_columns(parsed).with_column(bad.alias("bad"))
+    // Only the names are read on every row; the other cells only on first rows.
+    let first = col("name").eq(lit("")).or(col("previous").is_null()).or(col("previous").neq(col("name")));
+    lf.with_column(trimmed(&c.name).alias("name"))
+        .with_column(previous.alias("previous"))
+        .filter(first)
+        .select(cells)
+        .with_columns(parsed)
+        .with_column(bad.alias("bad"))
 }
 
 /// `first`, or where it is empty what the URL column `raw` shows (a note's link first, then the

@@ -27,6 +27,19 @@ fn run_in(dir: &Path) -> std::process::Output {
 }
 
 #[test]
+fn a_first_row_without_a_total_is_named_never_taken_for_a_line_item() {
+    // Line items are the rows that repeat the order's Name, not the rows with an empty Total:
+    // #1003's first row with its Total blanked is an unreadable order, not a continuation row.
+    let dir = case_with("orders_export_1.csv", |t| t.replace("1000.00,39.00,207.80,1039.00", "1000.00,39.00,207.80,"), "");
+    let out = run_in(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let text = std::fs::read_to_string(dir.path().join("orders_export_1.csv")).unwrap();
+    let line = text.lines().position(|l| l.starts_with("#1003,")).unwrap() + 1;
+    assert!(stderr.contains(&format!("orders_export_1.csv` line {line}: `Total` is empty")), "{stderr}");
+}
+
+#[test]
 fn a_bad_amount_names_file_line_column_and_value() {
     // #1003 is on line 6 of the export: lines 2-3 are #1001 (whose Notes cell holds a newline
     // on line 2-3 of the file) … the reader counts physical lines, not records.

@@ -7,6 +7,19 @@ const HEADER_79: &str = "Name,Email,Financial Status,Paid at,Fulfillment Status,
 
 /// A one-influencer shop: `orders` paid orders of `each` with code CASE, and one fee of `invest`.
 fn case(invest: &str, orders: usize, each: &str) -> (tempfile::TempDir, Rows) {
+    shop(invest, orders, each, 1, |_, _| true)
+}
+
+/// [`case`] with `lines` line-item rows per order; `filled(line, column)` says whether the row
+/// of line `line` (0 = the first) has `column`'s cell (Shopify fills order-level cells on the
+/// first row only; some third-party exports repeat them on every row).
+fn shop(
+    invest: &str,
+    orders: usize,
+    each: &str,
+    lines: usize,
+    filled: impl Fn(usize, &str) -> bool,
+) -> (tempfile::TempDir, Rows) {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     std::fs::write(p.join("roster.csv"), "influencer_id,name,instagram,coupon_codes\ncase,Case,case.insta,CASE\n").unwrap();
@@ -14,22 +27,26 @@ fn case(invest: &str, orders: usize, each: &str) -> (tempfile::TempDir, Rows) {
     let columns: Vec<&str> = HEADER_79.split(',').collect();
     let mut csv = format!("{HEADER_79}\n");
     for n in 0..orders {
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|c| match *c {
-                "Name" => format!("#{}", 1001 + n),
-                "Financial Status" => "paid".into(),
-                "Currency" => "DKK".into(),
-                "Subtotal" | "Total" | "Lineitem price" => each.to_string(),
-                "Shipping" | "Discount Amount" | "Refunded Amount" => "0.00".into(),
-                "Discount Code" => "case".into(),
-                "Created at" => "2026-11-03 12:00:00 +0100".into(),
-                "Lineitem quantity" => "1".into(),
-                "Id" => (5_000_000 + n).to_string(),
-                _ => String::new(),
-            })
-            .collect();
-        writeln!(csv, "{}", cells.join(",")).unwrap();
+        for line in 0..lines {
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|c| match *c {
+                    "Name" => format!("#{}", 1001 + n),
+                    "Created at" => "2026-11-03 12:00:00 +0100".into(),
+                    "Lineitem quantity" => "1".into(),
+                    "Lineitem price" => each.to_string(),
+                    _ if !filled(line, c) => String::new(),
+                    "Financial Status" => "paid".into(),
+                    "Currency" => "DKK".into(),
+                    "Subtotal" | "Total" => each.to_string(),
+                    "Shipping" | "Discount Amount" | "Refunded Amount" => "0.00".into(),
+                    "Discount Code" => "case".into(),
+                    "Id" => (5_000_000 + n).to_string(),
+                    _ => String::new(),
+                })
+                .collect();
+            writeln!(csv, "{}", cells.join(",")).unwrap();
+        }
     }
     std::fs::write(p.join("orders_export_1.csv"), csv).unwrap();
     let config = "[[report]]\nname = \"case\"\nperiod = \"2026-W45\"\n[report.inputs]\nroster = \"roster.csv\"\ncosts = \"costs.csv\"\norders = [\"orders_export_*.csv\"]\n";
@@ -37,6 +54,21 @@ fn case(invest: &str, orders: usize, each: &str) -> (tempfile::TempDir, Rows) {
     let out = run_report(&p.join("tierwise.toml"), &[]);
     let rows = read_csv(&out.path().join("influencers.csv"));
     (out, rows)
+}
+
+#[test]
+fn line_items_of_one_order_count_once_whether_or_not_they_repeat_the_order_cells() {
+    // Shopify's own export: order cells on the first row only.
+    let (_d, rows) = shop("1000", 3, "200.00", 3, |line, _| line == 0);
+    let r = row(&rows, "influencer_id", "case");
+    assert_num(r, "orders", Some(3.0));
+    assert_num(r, "revenue", Some(600.0));
+    // An export that repeats them on every line item: consecutive rows of one Name are still
+    // one order, never three.
+    let (_d, rows) = shop("1000", 3, "200.00", 3, |_, _| true);
+    let r = row(&rows, "influencer_id", "case");
+    assert_num(r, "orders", Some(3.0));
+    assert_num(r, "revenue", Some(600.0));
 }
 
 #[test]
