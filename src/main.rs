@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use tierwise::app;
 use tierwise::cli::Cli;
 
+/// mimalloc reuses freed memory instead of returning it page by page: the readers allocate and
+/// drop a chunk of text and its frames many times per file.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let spec = std::env::var("RUST_LOG").ok().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| cli.log.clone());

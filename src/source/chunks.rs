@@ -11,7 +11,7 @@ use super::scan::{DiskCsv, FileCheck};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 /// About how many bytes of records a chunk holds (a record is never cut).
 pub const CHUNK_BYTES: usize = 32 << 20;
@@ -40,16 +40,19 @@ pub fn collect<S>(
 ) -> Result<(PolarsResult<Vec<DataFrame>>, FileCheck), SourceError> {
     std::thread::scope(|s| {
         let (tx, rx) = sync_channel::<Chunk>(1);
-        let reader = s.spawn(move || read_chunks(file, chunk_bytes(), tx));
+        // A chunk's text, once its query is done, goes back to the reader to be filled again.
+        let (spare_tx, spare_rx) = channel::<Vec<u8>>();
+        let reader = s.spawn(move || read_chunks(file, chunk_bytes(), tx, spare_rx));
         let mut stacked: PolarsResult<Vec<DataFrame>> = Ok(Vec::new());
         for chunk in rx.iter() {
             // After a failure the rest is still read: the check reports every malformed record.
             let Ok(frames) = stacked.as_mut() else { continue };
-            let result = chunk_frame(file, chunk, columns).and_then(|lf| run(lf, state));
-            match result {
-                Ok(next) => stack(frames, next),
-                Err(e) => stacked = Err(e),
+            let text = polars_buffer::Buffer::from_vec(chunk.bytes);
+            let result = chunk_frame(file, text.clone(), chunk.first_row, columns).and_then(|lf| run(lf, state));
+            if let Err(e) = result.and_then(|next| stack(frames, next)) {
+                stacked = Err(e);
             }
+            recycle(text, &spare_tx);
         }
         let check = reader.join().map_err(|_| SourceError::Row {
             path: file.path.clone(),
@@ -69,70 +72,104 @@ pub fn collect<S>(
     })
 }
 
-fn stack(frames: &mut Vec<DataFrame>, next: Vec<DataFrame>) {
+fn stack(frames: &mut Vec<DataFrame>, next: Vec<DataFrame>) -> PolarsResult<()> {
+    let next = next.into_iter().map(compact).collect::<PolarsResult<Vec<_>>>()?;
     if frames.is_empty() {
         *frames = next;
-        return;
+        return Ok(());
     }
     for (acc, frame) in frames.iter_mut().zip(next) {
         acc.vstack_mut_owned_unchecked(frame);
     }
+    Ok(())
 }
 
-/// One chunk as a lazy frame of `columns` (text) and `row`.
-fn chunk_frame(file: &DiskCsv, chunk: Chunk, columns: &[&str]) -> PolarsResult<LazyFrame> {
+/// `frame` with the strings of its text columns copied out: a text column the query filtered
+/// still points into the text of every row the chunk had, and would keep it all alive.
+fn compact(frame: DataFrame) -> PolarsResult<DataFrame> {
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::String => {
+                let text = c.str()?;
+                let arrays = text.downcast_iter().map(|a| a.clone().gc());
+                Ok(StringChunked::from_chunk_iter(c.name().clone(), arrays).into_column())
+            }
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new_infer_height(columns)
+}
+
+/// Hands a chunk's text back to the reader when no frame holds on to it any more.
+fn recycle(text: polars_buffer::Buffer<u8>, spare: &Sender<Vec<u8>>) {
+    if let Some(mut bytes) = text.into_mut().right() {
+        bytes.clear();
+        let _ = spare.send(bytes);
+    }
+}
+
+/// One chunk (its text, the file row of its first record) as a lazy frame of `columns`
+/// (text) and `row`.
+fn chunk_frame(file: &DiskCsv, text: polars_buffer::Buffer<u8>, first_row: usize, columns: &[&str]) -> PolarsResult<LazyFrame> {
     let names: Vec<Expr> = std::iter::once(col("row")).chain(columns.iter().map(|c| col(*c))).collect();
     let separator = file.separator;
-    let buffer = polars_buffer::Buffer::from_vec(chunk.bytes);
-    let lf = LazyCsvReader::new_with_sources(ScanSources::Buffers(Arc::from([buffer])))
+    let lf = LazyCsvReader::new_with_sources(ScanSources::Buffers(Arc::from([text])))
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
-        .with_row_index(Some(RowIndex { name: "row".into(), offset: chunk.first_row as IdxSize }))
+        .with_row_index(Some(RowIndex { name: "row".into(), offset: first_row as IdxSize }))
         .map_parse_options(|o| o.with_separator(separator).with_truncate_ragged_lines(true))
         .finish()?;
     Ok(lf.select(names))
 }
 
+/// How many bytes one read asks for.
+const BLOCK: usize = 1 << 20;
+
 /// Reads `file` once: hashes it, checks it record by record and for UTF-8, and sends its
-/// records in chunks of about `chunk_bytes`. Stops early only when nobody receives.
-fn read_chunks(file: &DiskCsv, chunk_bytes: usize, tx: SyncSender<Chunk>) -> Result<FileCheck, SourceError> {
+/// records in chunks of about `chunk_bytes`. The bytes are read straight into the chunk being
+/// filled (no copy); stops early only when nobody receives.
+fn read_chunks(
+    file: &DiskCsv,
+    chunk_bytes: usize,
+    tx: SyncSender<Chunk>,
+    spare: Receiver<Vec<u8>>,
+) -> Result<FileCheck, SourceError> {
     let io = |source| SourceError::Io { path: file.path.clone(), source };
     let mut input = std::fs::File::open(&file.path).map_err(io)?;
     let mut hasher = Sha256::new();
     let mut scanner = Scanner::new(file.separator, false);
-    let mut buf = vec![0u8; chunk_bytes.min(1 << 20)];
-    let mut carry: Vec<u8> = Vec::new();
+    let block = chunk_bytes.min(BLOCK);
     let mut not_utf8 = false;
     let mut first = true;
     // `pending` holds the header record, then the records not yet sent; `sent` is where (in the
-    // bytes after the BOM) the first of those starts, `rows_sent` the data rows before it.
-    let mut pending: Vec<u8> = Vec::with_capacity(chunk_bytes + buf.len());
+    // bytes after the BOM) the first of those starts, `rows_sent` the data rows before it;
+    // `valid` is how much of `pending` is known to be UTF-8 (a sequence cut by a read waits).
+    let mut pending: Vec<u8> = Vec::with_capacity(chunk_bytes + 2 * block);
     let mut header_len: Option<usize> = None;
-    let (mut sent, mut rows_sent) = (0u64, 0usize);
+    let (mut sent, mut rows_sent, mut valid) = (0u64, 0usize, 0usize);
     loop {
-        let n = input.read(&mut buf).map_err(io)?;
+        let start = pending.len();
+        pending.reserve(block);
+        let n = (&mut input).take(block as u64).read_to_end(&mut pending).map_err(io)?;
         if n == 0 {
             break;
         }
-        let block = &buf[..n];
-        hasher.update(block);
-        let body = if first { &block[file.skip.min(n)..] } else { block };
-        first = false;
-        scanner.feed(body);
-        // UTF-8 across block edges: an incomplete sequence at the end waits for the next.
-        let joined;
-        let text: &[u8] = if carry.is_empty() {
-            body
-        } else {
-            joined = [carry.as_slice(), body].concat();
-            &joined
-        };
-        match std::str::from_utf8(text) {
-            Ok(_) => carry.clear(),
-            Err(e) if e.error_len().is_none() => carry = text[e.valid_up_to()..].to_vec(),
-            Err(_) => not_utf8 = true,
+        hasher.update(&pending[start..]);
+        if first {
+            pending.drain(..file.skip.min(n));
+            first = false;
         }
-        pending.extend_from_slice(body);
+        scanner.feed(&pending[start..]);
+        match std::str::from_utf8(&pending[valid..]) {
+            Ok(_) => valid = pending.len(),
+            Err(e) if e.error_len().is_none() => valid += e.valid_up_to(),
+            Err(_) => {
+                not_utf8 = true;
+                valid = pending.len();
+            }
+        }
         if header_len.is_none() {
             header_len = scanner.header_end().map(|end| end as usize);
             sent = header_len.unwrap_or(0) as u64;
@@ -142,10 +179,13 @@ fn read_chunks(file: &DiskCsv, chunk_bytes: usize, tx: SyncSender<Chunk>) -> Res
             let (end, rows) = scanner.record_end();
             let cut = header + (end - sent) as usize;
             if cut > header {
-                let rest = pending.split_off(cut);
-                let mut next = Vec::with_capacity(chunk_bytes + buf.len());
+                let mut next = spare.try_recv().unwrap_or_default();
+                next.reserve(chunk_bytes + 2 * block);
                 next.extend_from_slice(&pending[..header]);
-                next.extend_from_slice(&rest);
+                next.extend_from_slice(&pending[cut..]);
+                // A sequence left incomplete ends the text, never a record: it is after `cut`.
+                valid = header + valid.saturating_sub(cut);
+                pending.truncate(cut);
                 let bytes = std::mem::replace(&mut pending, next);
                 if tx.send(Chunk { bytes, first_row: rows_sent }).is_err() {
                     break;
@@ -155,7 +195,7 @@ fn read_chunks(file: &DiskCsv, chunk_bytes: usize, tx: SyncSender<Chunk>) -> Res
         }
     }
     scanner.finish();
-    not_utf8 |= !carry.is_empty();
+    not_utf8 |= valid < pending.len();
     // The last chunk: whatever is left (all of a file without a complete header record).
     let _ = tx.send(Chunk { bytes: pending, first_row: rows_sent });
     Ok(FileCheck { sha256: format!("{:x}", hasher.finalize()), rows: scanner.rows(), issues: scanner.issues, not_utf8 })
