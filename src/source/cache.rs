@@ -2,7 +2,8 @@
 //! so the next run, rerun or check on an unchanged file reads that instead of the CSV.
 //!
 //! An entry is keyed by the file's identity (canonical path, size, modification time, inode),
-//! the reader and its version, and whatever else the frame depends on (the report's zone); the
+//! the reader and its version, and whatever else the frame depends on (the report's zone, the
+//! roster's accounts for the stats files); the
 //! file's SHA-256 and row count, taken while it was read the first time, are kept with it for
 //! summary.json. An entry is used only when its recorded key is exactly the file's key now and
 //! its parquet reads back with the recorded height; anything else (a changed file, a torn or
@@ -31,6 +32,10 @@ pub struct Entry {
     pub earliest: Option<i32>,
     pub recorded: Option<i64>,
     pub height: usize,
+    /// (platform, handle) of the accounts in the file that the roster does not own (the stats
+    /// readers keep only the roster's rows).
+    #[serde(default)]
+    pub unowned: Vec<(String, String)>,
 }
 
 impl Cache {
@@ -115,7 +120,15 @@ mod tests {
         let cache = Cache::new(dir.path());
         let key = Cache::key(&file, "shopify", "Europe/Copenhagen").unwrap();
         let mut df = df!("a" => [1i64, 2]).unwrap();
-        let entry = Entry { key: key.clone(), sha256: "x".into(), rows: 2, earliest: Some(3), recorded: None, height: 2 };
+        let entry = Entry {
+            key: key.clone(),
+            sha256: "x".into(),
+            rows: 2,
+            earliest: Some(3),
+            recorded: None,
+            height: 2,
+            unowned: vec![],
+        };
         cache.put(&key, &mut df, &entry);
         assert_eq!(cache.get(&key, &["a"]).map(|(d, e)| (d.height(), e)), Some((2, entry.clone())));
         assert!(cache.get(&key, &["a", "b"]).is_none(), "a frame of another shape is not used");

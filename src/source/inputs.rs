@@ -40,12 +40,12 @@ pub fn load(
     // Only the roster's accounts are kept from the stats files; the others are listed.
     let owned = social::Owned::of(&roster);
     let post_paths = files::expand_with(&cfg.posts, base, cfg.url_auth.as_ref())?;
-    let read_posts = social::read_posts(&post_paths, base, report.timezone, &owned, &mut rejects)?;
+    let read_posts = social::read_posts(&post_paths, base, report.timezone, &owned, &mut rejects, cache)?;
     listed.extend(read_posts.files);
     let mut posts = read_posts.frame;
 
     let follower_paths = files::expand_with(&cfg.followers, base, cfg.url_auth.as_ref())?;
-    let read_followers = social::read_followers(&follower_paths, base, &owned, &mut rejects)?;
+    let read_followers = social::read_followers(&follower_paths, base, &owned, &mut rejects, cache)?;
     listed.extend(read_followers.files);
     let mut followers = read_followers.frame;
     let mut unowned_in_files = read_posts.unowned;

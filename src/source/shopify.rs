@@ -102,6 +102,7 @@ fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>
             earliest: read.earliest,
             recorded: read.recorded,
             height: read.kept.height(),
+            unowned: Vec::new(),
         };
         cache.put(&key, &mut read.kept, &entry);
     }

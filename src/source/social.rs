@@ -5,6 +5,7 @@
 //! zone, whole counts), rows with a cell that cannot be read marked `bad` and reported with
 //! file, line, column and value, as the cell parsers word it.
 
+use super::cache::{Cache, Entry};
 use super::cells::{count_expr, date_day_expr, day_expr, map_text};
 use super::lazy_file::{Collected, collect};
 use super::values::{DecimalStyle, ValueError, parse_count, parse_date, parse_stamp};
@@ -60,15 +61,20 @@ fn account_exprs(platform: &str, handle: &str) -> [Expr; 2] {
 /// Which accounts' rows a reader keeps: the roster's (the figures use no other), by platform.
 pub struct Owned {
     handles: [Series; 3],
+    /// SHA-256 of the accounts: what a parse cache entry of a stats file depends on.
+    fingerprint: String,
 }
 
 impl Owned {
     pub fn of(roster: &super::Roster) -> Self {
+        let mut accounts: Vec<String> = roster.accounts().map(|(p, h, _)| format!("{}\t{h}\n", p.as_str())).collect();
+        accounts.sort_unstable();
+        let fingerprint = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(accounts.concat().as_bytes()));
         let handles = Platform::ALL.map(|p| {
             let list: Vec<&str> = roster.accounts().filter(|(q, ..)| *q == p).map(|(_, h, _)| h).collect();
             Series::new(p.as_str().into(), list)
         });
-        Self { handles }
+        Self { handles, fingerprint }
     }
 
     /// `platform` and `handle` (parsed) are a roster account.
@@ -235,6 +241,7 @@ pub fn read_posts(
     tz: Tz,
     owned: &Owned,
     rejects: &mut Rejects,
+    cache: Option<&Cache>,
 ) -> Result<StatsRead, SourceError> {
     const REQUIRED: [&str; 4] = ["platform", "handle", "post_id", "posted_at"];
     let query = move |lf: LazyFrame, c: &Columns, style: DecimalStyle| {
@@ -281,11 +288,18 @@ pub fn read_posts(
     };
     let mut columns = vec![col("platform"), col("handle"), col("post_id"), col("day")];
     columns.extend(METRICS.map(col));
-    read_all(paths, base, rejects, owned, &REQUIRED, &METRICS, query, explain, &columns, post_schema())
+    let reader = Reader { name: "posts", extra: format!("{} {}", tz.name(), owned.fingerprint), cache };
+    read_all(paths, base, rejects, owned, &REQUIRED, &METRICS, query, explain, &columns, post_schema(), &reader)
 }
 
 /// Reads follower snapshot files.
-pub fn read_followers(paths: &[PathBuf], base: &Path, owned: &Owned, rejects: &mut Rejects) -> Result<StatsRead, SourceError> {
+pub fn read_followers(
+    paths: &[PathBuf],
+    base: &Path,
+    owned: &Owned,
+    rejects: &mut Rejects,
+    cache: Option<&Cache>,
+) -> Result<StatsRead, SourceError> {
     const REQUIRED: [&str; 4] = ["platform", "handle", "date", "followers"];
     let query = |lf: LazyFrame, c: &Columns, style: DecimalStyle| {
         let [platform, handle, date] = [0, 1, 2].map(|i| c.required[i].as_str());
@@ -324,7 +338,8 @@ pub fn read_followers(paths: &[PathBuf], base: &Path, owned: &Owned, rejects: &m
         Ok((c.counts[0].clone().unwrap_or_else(|| "followers".into()), raw.trim().to_string(), reason))
     };
     let columns = [col("platform"), col("handle"), col("day"), col("followers")];
-    read_all(paths, base, rejects, owned, &REQUIRED, &["followers"], query, explain, &columns, follower_schema())
+    let reader = Reader { name: "followers", extra: owned.fingerprint.clone(), cache };
+    read_all(paths, base, rejects, owned, &REQUIRED, &["followers"], query, explain, &columns, follower_schema(), &reader)
 }
 
 /// Every file of `paths` through [`read_file`], their kept rows (`columns`) one after the other.
@@ -340,17 +355,56 @@ fn read_all(
     explain: impl Fn(&DataFrame, usize, &Columns, DecimalStyle) -> PolarsResult<(String, String, ValueError)> + Copy,
     columns: &[Expr],
     schema: Schema,
+    reader: &Reader<'_>,
 ) -> Result<StatsRead, SourceError> {
     let mut out = StatsRead { frame: DataFrame::empty(), files: Vec::new(), unowned: Vec::new(), earliest: None };
     let mut frames = Vec::new();
+    let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
     for path in paths {
+        let key = reader.cache.and_then(|_| Cache::key(path, reader.name, &reader.extra));
+        let shown = path.strip_prefix(base).unwrap_or(path).display().to_string();
+        if let (Some(cache), Some(key)) = (reader.cache, key.as_ref())
+            && let Some((frame, entry)) = cache.get(key, &names)
+        {
+            let unowned = entry.unowned.iter().filter_map(|(p, h)| Platform::parse(p).map(|p| (p, h.clone())));
+            add_extras(&mut out, Seen { unowned: unowned.collect(), earliest: entry.earliest });
+            frames.push(frame.lazy());
+            out.files.push(InputFile { path: shown, sha256: entry.sha256, rows: entry.rows });
+            continue;
+        }
+        let before = rejects.list.len();
         let (frame, read, seen) = read_file(path, rejects, owned, required, count_names, query, explain)?;
+        let frame_err = |source| SourceError::Csv { path: path.to_path_buf(), source };
+        let mut kept = frame.lazy().select(columns).collect().map_err(frame_err)?;
+        if let (Some(cache), Some(key)) = (reader.cache, key)
+            && rejects.list.len() == before
+        {
+            let unowned = seen.unowned.iter().map(|(p, h)| (p.as_str().to_string(), h.clone())).collect();
+            let entry = Entry {
+                key: key.clone(),
+                sha256: read.sha256.clone(),
+                rows: read.rows,
+                earliest: seen.earliest,
+                recorded: None,
+                height: kept.height(),
+                unowned,
+            };
+            cache.put(&key, &mut kept, &entry);
+        }
         add_extras(&mut out, seen);
-        frames.push(frame.lazy().select(columns));
+        frames.push(kept.lazy());
         out.files.push(read.input_file(base));
     }
     out.frame = stack(frames, schema)?;
     Ok(out)
+}
+
+/// Which stats reader reads (its parse cache name), what else its rows depend on (the zone,
+/// the roster's accounts), and the parse cache, when on.
+struct Reader<'a> {
+    name: &'static str,
+    extra: String,
+    cache: Option<&'a Cache>,
 }
 
 /// The files' frames one after the other (an empty frame of `schema` for none).

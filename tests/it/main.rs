@@ -18,6 +18,7 @@ mod hostile;
 mod links;
 mod locales;
 mod operate;
+mod parse_cache;
 mod properties;
 mod pull;
 mod ranges;
