@@ -15,20 +15,31 @@ pub fn accounts_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
     Ok(df!("platform" => platforms, "handle" => handles, "influencer_id" => ids)?.lazy())
 }
 
-/// Follower snapshots with repeated rows of one account and day removed (the last row wins),
-/// sorted by account and day (so every period finds an account's latest snapshot without
-/// sorting again).
-pub fn prepare_followers(followers: LazyFrame) -> PolarsResult<DataFrame> {
+/// The roster accounts' follower snapshots (no figure uses another account's), numbered by
+/// `account` (the account's row in `accounts`), with repeated rows of one account and day
+/// removed (the last row wins), in account and day order: every period then finds an
+/// account's latest snapshot without sorting again, and the sort is on whole numbers, not text.
+pub fn prepare_followers(followers: LazyFrame, accounts: LazyFrame) -> PolarsResult<DataFrame> {
+    let keys = || [col("platform"), col("handle")];
+    let numbered = accounts.select(keys()).with_row_index("account", None);
+    let mut in_file_order = JoinArgs::new(JoinType::Inner);
+    in_file_order.maintain_order = MaintainOrderJoin::Left;
     followers
-        .unique_stable_generic(Some(vec![col("platform"), col("handle"), col("day")]), UniqueKeepStrategy::Last)
-        .sort(["platform", "handle", "day"], SortMultipleOptions::default())
+        .join(numbered, keys(), keys(), in_file_order)
+        .sort_by_exprs([col("account"), col("day")], SortMultipleOptions::default().with_maintain_order(true))
+        .unique_stable_generic(Some(vec![col("account"), col("day")]), UniqueKeepStrategy::Last)
+        .select([col("account"), col("platform"), col("handle"), col("day"), col("followers")])
         .collect()
 }
 
 /// Each account's followers for a period ending on day `to`: its latest snapshot at or before
-/// `to` (`followers` as [`prepare_followers`] sorts them: the last in day order).
+/// `to` (`followers` as [`prepare_followers`] orders them: the last in day order).
 pub fn account_followers(followers: LazyFrame, to: i32) -> LazyFrame {
-    followers.filter(col("day").lt_eq(lit(to))).group_by_stable([col("platform"), col("handle")]).agg([col("followers").last()])
+    followers.filter(col("day").lt_eq(lit(to))).group_by_stable([col("account")]).agg([
+        col("platform").first(),
+        col("handle").first(),
+        col("followers").last(),
+    ])
 }
 
 /// An influencer's followers: those of their largest account.

@@ -67,10 +67,21 @@ pub fn prepare(inputs: &Inputs) -> Result<Prepared, MetricsError> {
     }
     exact::check_sum(&inputs.costs, "amount_micros", "the cost rows' amounts")?;
     let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
+    let timed =
+        |what: &str, started: std::time::Instant| tracing::debug!(ms = started.elapsed().as_millis() as u64, "{what} prepared");
+    let started = std::time::Instant::now();
+    let posts = engagement::prepare_posts(inputs.posts.clone().lazy(), accounts.clone().lazy())?;
+    timed("posts", started);
+    let started = std::time::Instant::now();
+    let followers = engagement::prepare_followers(inputs.followers.clone().lazy(), accounts.clone().lazy())?;
+    timed("followers", started);
+    let started = std::time::Instant::now();
+    let orders = money::prepare(inputs.orders.clone().lazy(), inputs.order_codes.clone().lazy(), &inputs.roster)?;
+    timed("orders", started);
     Ok(Prepared {
-        posts: engagement::prepare_posts(inputs.posts.clone().lazy(), accounts.clone().lazy())?,
-        followers: engagement::prepare_followers(inputs.followers.clone().lazy())?,
-        orders: money::prepare(inputs.orders.clone().lazy(), inputs.order_codes.clone().lazy(), &inputs.roster)?,
+        posts,
+        followers,
+        orders,
         accounts,
         costs: inputs.costs.clone(),
         roster: figures::roster_frame(&inputs.roster)?.collect()?,

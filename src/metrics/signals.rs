@@ -145,7 +145,7 @@ pub fn follower_jumps(
         .lazy()
         .filter(col("day").lt_eq(lit(to)))
         .join(accounts.clone().lazy(), keys.clone(), keys, JoinArgs::new(JoinType::Inner))
-        .sort(["platform", "handle", "day"], SortMultipleOptions::default())
+        .sort(["account", "day"], SortMultipleOptions::default())
         .collect()?;
     let (platforms, handles, ids) =
         (df.column("platform")?.str()?, df.column("handle")?.str()?, df.column("influencer_id")?.str()?);
@@ -173,7 +173,10 @@ pub fn follower_jumps(
             });
         }
     }
-    out.sort_by(|a, b| b.share.abs().partial_cmp(&a.share.abs()).unwrap_or(std::cmp::Ordering::Equal));
+    out.sort_by(|a, b| {
+        let larger = b.share.abs().partial_cmp(&a.share.abs()).unwrap_or(std::cmp::Ordering::Equal);
+        larger.then_with(|| (&a.platform, &a.handle, a.to).cmp(&(&b.platform, &b.handle, b.to)))
+    });
     Ok(out)
 }
 

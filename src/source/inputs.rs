@@ -48,8 +48,9 @@ pub fn load(
     let read_followers = social::read_followers(&follower_paths, base, &owned, &mut rejects, cache)?;
     listed.extend(read_followers.files);
     let mut followers = read_followers.frame;
-    let mut unowned_in_files = read_posts.unowned;
-    unowned_in_files.extend(read_followers.unowned);
+    // The accounts no roster influencer owns: the stats readers list those of the files.
+    let mut unowned_accounts = read_posts.unowned;
+    unowned_accounts.extend(read_followers.unowned);
 
     let currency = super::orders::Currency { code: &report.currency, fx: &report.fx };
     let mut order_recorded = std::collections::BTreeMap::new();
@@ -80,15 +81,13 @@ pub fn load(
 
     let api = match snapshots {
         Some(snap) => {
+            unowned_accounts.extend(unowned(&roster, &[&snap.posts, &snap.followers]).map_err(frame_err)?);
             posts.vstack_mut(&snap.posts).map_err(frame_err)?;
             followers.vstack_mut(&snap.followers).map_err(frame_err)?;
             Some(snap.api)
         }
         None => None,
     };
-    let mut unowned_accounts =
-        unowned(&roster, &[&posts, &followers]).map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
-    unowned_accounts.extend(unowned_in_files);
     unowned_accounts.sort();
     unowned_accounts.dedup();
     Ok(Inputs {
@@ -131,7 +130,7 @@ fn api_orders(
     sink.finish().map_err(|source| SourceError::Csv { path: Default::default(), source })
 }
 
-/// Accounts in the stats that no roster influencer owns.
+/// Accounts in pulled stats that no roster influencer owns.
 fn unowned(roster: &super::Roster, frames: &[&DataFrame]) -> PolarsResult<Vec<(Platform, String)>> {
     let owned: HashSet<(Platform, &str)> = roster.accounts().map(|(p, h, _)| (p, h)).collect();
     let mut out = BTreeSet::new();
