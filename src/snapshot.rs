@@ -305,16 +305,48 @@ impl Store {
     }
 
     /// Keeps a copy of an export file a run read, named by its SHA-256; a copy already kept
-    /// is marked as used now (its retention starts again).
-    pub fn keep_file(&self, source: &Path, sha256: &str) -> Result<(), SnapshotError> {
+    /// is marked as used now (its retention starts again). The file is copied in blocks (a
+    /// multi-GB export is never held in memory) and hashed on the way: a file that changed
+    /// since the run read it is not kept under the old name. Returns whether a copy is kept.
+    pub fn keep_file(&self, source: &Path, sha256: &str) -> Result<bool, SnapshotError> {
+        use sha2::{Digest, Sha256};
+        use std::io::{Read, Write};
         let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("dat");
         let path = self.dir.join("files").join(format!("{sha256}.{ext}"));
         if path.exists() {
             let touch = std::fs::File::options().append(true).open(&path).and_then(|f| f.set_modified(SystemTime::now()));
-            return touch.map_err(Self::io(&path));
+            return touch.map(|()| true).map_err(Self::io(&path));
         }
-        let bytes = std::fs::read(source).map_err(Self::io(source))?;
-        write_atomic(&path, &bytes)
+        let dir = self.dir.join("files");
+        std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let copied = (|| -> std::io::Result<String> {
+            let mut from = std::fs::File::open(source)?;
+            let mut to = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+            let (mut hasher, mut block) = (Sha256::new(), vec![0u8; 1 << 20]);
+            loop {
+                let n = from.read(&mut block)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&block[..n]);
+                to.write_all(&block[..n])?;
+            }
+            to.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            Ok(format!("{:x}", hasher.finalize()))
+        })();
+        match copied {
+            Ok(hash) if hash == sha256 => std::fs::rename(&tmp, &path).map(|()| true).map_err(Self::io(&path)),
+            Ok(_) => {
+                let _ = std::fs::remove_file(&tmp);
+                tracing::warn!(file = %source.display(), "not kept: the file changed after the run read it");
+                Ok(false)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(Self::io(source)(e))
+            }
+        }
     }
 
     /// Deletes kept input copies not used for `days` days before `now` (all of them for 0);
@@ -428,4 +460,30 @@ fn str_col<'a>(df: &'a DataFrame, name: &str, path: &Path) -> Result<&'a StringC
 
 fn i64_col<'a>(df: &'a DataFrame, name: &str, path: &Path) -> Result<&'a Int64Chunked, SnapshotError> {
     df.column(name).and_then(|c| c.i64()).map_err(Store::frame(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn an_export_is_kept_by_its_hash_and_a_changed_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), "weekly");
+        let source = dir.path().join("orders_export_1.csv");
+        // Larger than one copy block, so the copy loop runs more than once.
+        let bytes: Vec<u8> = (0..(3 << 20) + 17).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&source, &bytes).unwrap();
+        let sha = format!("{:x}", Sha256::digest(&bytes));
+        assert!(store.keep_file(&source, &sha).unwrap());
+        let kept = dir.path().join("snapshots/weekly/files").join(format!("{sha}.csv"));
+        assert_eq!(std::fs::read(&kept).unwrap(), bytes);
+
+        std::fs::write(&source, b"changed after the run read it").unwrap();
+        let other = format!("{:x}", Sha256::digest(b"what the run read"));
+        assert!(!store.keep_file(&source, &other).unwrap());
+        let files: Vec<_> = std::fs::read_dir(kept.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(files, [kept.file_name().unwrap().to_owned()], "no copy under the old hash, no temp file left");
+    }
 }
