@@ -1,7 +1,6 @@
 //! `run` and `rerun`: one report period (or a range of them) read, computed, written and
 //! emailed once, under the report's lock and recorded in the ledger.
 
-use super::compute::Loaded;
 use super::lock::lock_report;
 use super::send::DeliveryFailure;
 use super::{Failure, load_config};
@@ -110,8 +109,8 @@ pub fn run_period(
     run_period_with(config, ledger, report, period, dir, email, None)
 }
 
-/// Inputs already read (and the periods already computed from them), shared by a rerun.
-type Shared<'m, 'p> = (&'m Loaded, &'m mut Memo<'p>);
+/// A period's figures computed ahead by a rerun (from inputs read once for all its periods).
+type Ready<'a> = anyhow::Result<RunData<'a>>;
 
 fn run_period_with(
     config: &Config,
@@ -120,7 +119,7 @@ fn run_period_with(
     period: Period,
     dir: &Path,
     email: Option<bool>,
-    shared: Option<Shared<'_, '_>>,
+    ready: Option<Ready<'_>>,
 ) -> anyhow::Result<RunOutcome> {
     let span = tracing::info_span!("run", report = %report.name, period = %period.label());
     let _guard = span.enter();
@@ -128,7 +127,7 @@ fn run_period_with(
     // A panic (a bug) is a failed run, recorded as such, never a run left "running".
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         crate::faults::panic_at("run");
-        produce(config, Some(ledger), report, period, dir, email, shared)
+        produce(config, Some(ledger), report, period, dir, email, ready)
     }))
     .unwrap_or_else(|panic| Err(anyhow!("the run panicked: {}", crate::faults::panic_message(&*panic))));
     let (status, inputs, outputs, error) = match &result {
@@ -155,15 +154,15 @@ fn produce(
     period: Period,
     dir: &Path,
     email: Option<bool>,
-    shared: Option<Shared<'_, '_>>,
+    ready: Option<Ready<'_>>,
 ) -> anyhow::Result<(RunOutcome, String)> {
     // URL inputs are downloaded into a private folder that goes when the run ends.
     let _downloads = crate::source::remote::DownloadScope::begin();
     if ledger.is_some() {
         super::pull::pull_for_period(config, report, &period)?;
     }
-    let mut data = match shared {
-        Some((loaded, memo)) => super::compute::run_data(report, loaded, memo, period)?,
+    let mut data = match ready {
+        Some(data) => data?,
         None => super::compute::compute(config, report, period)?,
     };
     if let Some(ledger) = ledger {
@@ -258,8 +257,6 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}, {eta} left]")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut failed = Vec::new();
-    let mut worst = 1;
     // Without API pulls every period reads the same files: they are read once for all.
     let loaded = match (report.pull.has_apis(), periods.first()) {
         (false, Some(first)) => match super::compute::load(&config, report, first) {
@@ -272,14 +269,15 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
         _ => None,
     };
     let setup = super::compute::setup(report);
-    let mut memo = loaded.as_ref().map(|l| Memo::new(&l.prepared, &setup));
-    for period in periods {
+    let (ledger, bar) = (&ledger, &bar);
+    let mut failed = Vec::new();
+    let mut worst = 1;
+    let mut run_one = |period: Period, ready: Option<Ready<'_>>| {
         bar.set_message(period.label());
         let dir = report.out_dir.join(period.label());
         // A period still in progress is reported but emailed only with --force (as `run`).
         let email = args.email.then_some(args.force).filter(|force| *force || period.to < today);
-        let shared = loaded.as_ref().zip(memo.as_mut());
-        if let Err(e) = run_period_with(&config, &ledger, report, period, &dir, email, shared) {
+        if let Err(e) = run_period_with(&config, ledger, report, period, &dir, email, ready) {
             if let Some(f) = e.downcast_ref::<DeliveryFailure>() {
                 worst = worst.max(f.exit_code());
             }
@@ -287,6 +285,30 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
             failed.push(period.label());
         }
         bar.inc(1);
+    };
+    match &loaded {
+        // The next period's figures are computed while this one is rendered, written and sent.
+        Some(loaded) => std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Ready<'_>>(1);
+            let ahead = periods.clone();
+            s.spawn(move || {
+                let mut memo = Memo::new(&loaded.prepared, &setup);
+                for period in ahead {
+                    let data = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        super::compute::run_data(report, loaded, &mut memo, period)
+                    }))
+                    .unwrap_or_else(|panic| Err(anyhow!("the run panicked: {}", crate::faults::panic_message(&*panic))));
+                    if tx.send(data).is_err() {
+                        break;
+                    }
+                }
+            });
+            for period in periods {
+                let data = rx.recv().unwrap_or_else(|_| Err(anyhow!("computing the figures stopped")));
+                run_one(period, Some(data));
+            }
+        }),
+        None => periods.into_iter().for_each(|period| run_one(period, None)),
     }
     bar.finish_with_message("done");
     if failed.is_empty() {

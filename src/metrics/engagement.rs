@@ -55,17 +55,22 @@ pub fn influencer_followers(accounts: LazyFrame, account_followers: LazyFrame) -
         .agg([col("followers").max()])
 }
 
-/// Posts of roster accounts with their `influencer_id` and `engagements` (repeated post rows:
-/// the last wins).
+/// Posts of roster accounts with their `influencer_id`, `account` (numbered as in
+/// [`prepare_followers`]) and `engagements`; repeated rows of one post: the last wins. Posts
+/// are matched to accounts before de-duplication, so the de-duplication is on the account
+/// number and the post id, not on three text columns of every post in the file.
 pub fn prepare_posts(posts: LazyFrame, accounts: LazyFrame) -> PolarsResult<DataFrame> {
     let engagements = ["likes", "comments", "shares", "saves"]
         .into_iter()
         .map(|m| col(m).fill_null(lit(0i64)))
         .reduce(|a, b| a + b)
         .unwrap_or(lit(0i64));
+    let keys = || [col("platform"), col("handle")];
+    let mut in_file_order = JoinArgs::new(JoinType::Inner);
+    in_file_order.maintain_order = MaintainOrderJoin::Left;
     posts
-        .unique_stable_generic(Some(vec![col("platform"), col("handle"), col("post_id")]), UniqueKeepStrategy::Last)
-        .join(accounts, [col("platform"), col("handle")], [col("platform"), col("handle")], JoinArgs::new(JoinType::Inner))
+        .join(accounts.with_row_index("account", None), keys(), keys(), in_file_order)
+        .unique_stable_generic(Some(vec![col("account"), col("post_id")]), UniqueKeepStrategy::Last)
         .with_column(engagements.alias("engagements"))
         .collect()
 }
@@ -74,9 +79,9 @@ pub fn prepare_posts(posts: LazyFrame, accounts: LazyFrame) -> PolarsResult<Data
 /// `post_followers` (null without a snapshot).
 pub fn period_posts(posts: LazyFrame, account_followers: LazyFrame, from: i32, to: i32) -> LazyFrame {
     posts.filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to)))).join(
-        account_followers.select([col("platform"), col("handle"), col("followers").alias("post_followers")]),
-        [col("platform"), col("handle")],
-        [col("platform"), col("handle")],
+        account_followers.select([col("account"), col("followers").alias("post_followers")]),
+        [col("account")],
+        [col("account")],
         JoinArgs::new(JoinType::Left),
     )
 }

@@ -67,17 +67,32 @@ pub fn prepare(inputs: &Inputs) -> Result<Prepared, MetricsError> {
     }
     exact::check_sum(&inputs.costs, "amount_micros", "the cost rows' amounts")?;
     let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
-    let timed =
-        |what: &str, started: std::time::Instant| tracing::debug!(ms = started.elapsed().as_millis() as u64, "{what} prepared");
-    let started = std::time::Instant::now();
-    let posts = engagement::prepare_posts(inputs.posts.clone().lazy(), accounts.clone().lazy())?;
-    timed("posts", started);
-    let started = std::time::Instant::now();
-    let followers = engagement::prepare_followers(inputs.followers.clone().lazy(), accounts.clone().lazy())?;
-    timed("followers", started);
-    let started = std::time::Instant::now();
-    let orders = money::prepare(inputs.orders.clone().lazy(), inputs.order_codes.clone().lazy(), &inputs.roster)?;
-    timed("orders", started);
+    let timed = |what: &str, started: std::time::Instant| {
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "{what} prepared");
+    };
+    // Three independent frames: prepared side by side (much of each is one thread's work).
+    let (posts, followers, orders) = std::thread::scope(|s| {
+        let posts = s.spawn(|| {
+            let started = std::time::Instant::now();
+            let posts = engagement::prepare_posts(inputs.posts.clone().lazy(), accounts.clone().lazy());
+            timed("posts", started);
+            posts
+        });
+        let followers = s.spawn(|| {
+            let started = std::time::Instant::now();
+            let followers = engagement::prepare_followers(inputs.followers.clone().lazy(), accounts.clone().lazy());
+            timed("followers", started);
+            followers
+        });
+        let started = std::time::Instant::now();
+        let orders = money::prepare(inputs.orders.clone().lazy(), inputs.order_codes.clone().lazy(), &inputs.roster);
+        timed("orders", started);
+        let joined = |h: std::thread::ScopedJoinHandle<'_, PolarsResult<DataFrame>>| {
+            h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        (joined(posts), joined(followers), orders)
+    });
+    let (posts, followers, orders) = (posts?, followers?, orders?);
     Ok(Prepared {
         posts,
         followers,

@@ -52,24 +52,65 @@ impl<'a> Memo<'a> {
         trend_periods: usize,
         campaign_start: Option<NaiveDate>,
     ) -> Result<Series, MetricsError> {
-        let current = self.figures(period, Detail::Full)?;
         let previous_period = period.previous();
-        let previous = self.figures(previous_period, Detail::Full)?;
-        let mut trend = vec![(period, current.total.clone()), (previous_period, previous.total.clone())];
+        let mut earlier_periods = Vec::new();
         let mut earlier = previous_period;
         for _ in 2..trend_periods {
             earlier = earlier.previous();
+            earlier_periods.push(earlier);
+        }
+        let campaign_span = match campaign_start.filter(|s| *s <= period.to).map(|s| Period::new(s, period.to)) {
+            Some(Ok(span)) => Some(span),
+            _ => None,
+        };
+        let mut wanted = vec![(period, Detail::Full), (previous_period, Detail::Full)];
+        wanted.extend(earlier_periods.iter().chain(&campaign_span).map(|p| (*p, Detail::Rows)));
+        self.compute_missing(&wanted);
+
+        let current = self.figures(period, Detail::Full)?;
+        let previous = self.figures(previous_period, Detail::Full)?;
+        let mut trend = vec![(period, current.total.clone()), (previous_period, previous.total.clone())];
+        for earlier in earlier_periods {
             match self.extra(earlier, "a trend point") {
                 Some(total) => trend.push((earlier, total)),
                 None => break,
             }
         }
         trend.reverse();
-        let campaign = match campaign_start.filter(|s| *s <= period.to).map(|s| Period::new(s, period.to)) {
-            Some(Ok(span)) => self.extra(span, "the campaign to date").map(|total| (span, total)),
-            _ => None,
-        };
+        let campaign = campaign_span.and_then(|span| self.extra(span, "the campaign to date").map(|total| (span, total)));
         Ok(Series { current, previous, trend, campaign })
+    }
+
+    /// Computes the periods of `wanted` not in the memo yet, side by side on as many threads
+    /// as there are cores (each is an independent query over the prepared frames). A period
+    /// that fails is left out here: [`Self::figures`] computes it again and reports the error.
+    fn compute_missing(&mut self, wanted: &[(Period, Detail)]) {
+        let missing: Vec<(Period, Detail)> = wanted
+            .iter()
+            .filter(|(p, d)| [Detail::Full, *d].iter().all(|known| !self.done.contains_key(&(p.from, p.to, *known))))
+            .copied()
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(missing.len());
+        if threads < 2 {
+            return;
+        }
+        let (prepared, setup) = (self.prepared, self.setup);
+        let computed: Vec<((Period, Detail), Figures)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let mine: Vec<(Period, Detail)> = missing.iter().skip(t).step_by(threads).copied().collect();
+                    s.spawn(move || {
+                        mine.into_iter()
+                            .filter_map(|(p, d)| compute(prepared, setup, p, d).ok().map(|f| ((p, d), f)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        for ((p, d), figures) in computed {
+            self.done.insert((p.from, p.to, d), figures);
+        }
     }
 
     fn extra(&mut self, span: Period, what: &str) -> Option<FigureRow> {

@@ -54,23 +54,35 @@ pub const DASH: &str = "–";
 impl Fmt {
     /// `value` with `decimals` places and grouped thousands.
     pub fn number(&self, value: f64, decimals: usize) -> String {
-        let (dec, group) = self.locale.separators();
         let text = format!("{:.*}", decimals, value.abs());
-        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-        let mut grouped = String::new();
-        for (i, c) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                grouped.push_str(group);
-            }
-            grouped.push(c);
-        }
-        let negative = value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
-        let sign = if negative { "−" } else { "" };
-        if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}{dec}{frac}") }
+        let negative = value < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9'));
+        self.grouped(&text, negative)
     }
 
+    /// `digits` (`1234.50`) with the locale's decimal mark and thousands groups, and a minus sign.
+    fn grouped(&self, digits: &str, negative: bool) -> String {
+        let (dec, group) = self.locale.separators();
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let mut out = String::with_capacity(digits.len() + int.len() / 3 * group.len() + 4);
+        if negative {
+            out.push('−');
+        }
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                out.push_str(group);
+            }
+            out.push(c);
+        }
+        if !frac.is_empty() {
+            out.push(dec);
+            out.push_str(frac);
+        }
+        out
+    }
+
+    /// A whole number, formatted from its digits (not through a float).
     pub fn count(&self, value: i64) -> String {
-        self.number(value as f64, 0)
+        self.grouped(&value.unsigned_abs().to_string(), value < 0)
     }
 
     pub fn opt_count(&self, value: Option<i64>) -> String {
@@ -175,6 +187,10 @@ mod tests {
         assert_eq!(fmt(Locale::En, "DKK").number(-47.787, 1), "−47.8");
         assert_eq!(fmt(Locale::En, "DKK").number(-0.001, 1), "0.0");
         assert_eq!(fmt(Locale::En, "DKK").percent(None, 1), DASH);
+        assert_eq!(fmt(Locale::Sv, "SEK").count(-1_234_567), "−1\u{a0}234\u{a0}567");
+        assert_eq!(fmt(Locale::Da, "DKK").count(999), "999");
+        // Counts are formatted from their digits: above 2^53 a float would round them.
+        assert_eq!(fmt(Locale::En, "DKK").count(9_007_199_254_740_993), "9,007,199,254,740,993");
     }
 
     #[test]

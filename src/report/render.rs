@@ -96,8 +96,13 @@ pub fn templates(overrides: Option<&Path>) -> Result<Tera, RenderError> {
 
 /// Renders one template with `ctx`.
 pub fn render_one(tera: &Tera, name: &str, ctx: &impl serde::Serialize) -> Result<String, RenderError> {
-    let context = Context::from_serialize(ctx).map_err(RenderError::Context)?;
-    let text = tera.render(name, &context).map_err(|source| RenderError::Render { name: name.to_string(), source })?;
+    render_context(tera, name, &Context::from_serialize(ctx).map_err(RenderError::Context)?)
+}
+
+/// Renders one template with a context already serialised (one report renders three bodies
+/// from one context: serialising thousands of rows is most of a render).
+fn render_context(tera: &Tera, name: &str, context: &Context) -> Result<String, RenderError> {
+    let text = tera.render(name, context).map_err(|source| RenderError::Render { name: name.to_string(), source })?;
     Ok(strip_bidi(&text))
 }
 
@@ -124,15 +129,27 @@ pub fn inline_css(html: &str) -> Result<String, RenderError> {
         .map_err(RenderError::Css)
 }
 
-/// Renders the report's bodies; `charts` were drawn for this context.
+/// Renders the report's bodies; `charts` were drawn for this context. The bodies are rendered
+/// side by side on their own threads.
 pub fn render(tera: &Tera, ctx: &ReportContext, charts: Vec<super::charts::Chart>) -> Result<Rendered, RenderError> {
-    Ok(Rendered {
+    let context = Context::from_serialize(ctx).map_err(RenderError::Context)?;
+    let (html, email_html, markdown, text) = std::thread::scope(|s| {
         // report.html is opened in a browser, which reads its <style>: inlining would repeat
         // the rules on each of thousands of cells.
-        html: render_one(tera, "report.html", ctx)?,
-        email_html: inline_css(&render_one(tera, "email.html", &ctx.for_email(&charts))?)?,
-        markdown: render_one(tera, "report.md", ctx)?,
-        text: render_one(tera, "email.txt", ctx)?,
+        let html = s.spawn(|| render_context(tera, "report.html", &context));
+        let markdown = s.spawn(|| render_context(tera, "report.md", &context));
+        let email_html = render_one(tera, "email.html", &ctx.for_email(&charts)).and_then(|body| inline_css(&body));
+        let text = render_context(tera, "email.txt", &context);
+        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<String, RenderError>>| {
+            h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        (joined(html), email_html, joined(markdown), text)
+    });
+    Ok(Rendered {
+        html: html?,
+        email_html: email_html?,
+        markdown: markdown?,
+        text: text?,
         charts,
         title: ctx.title.clone(),
         statements: Vec::new(),
