@@ -50,7 +50,7 @@ pub fn load(config: &Config, report: &ReportConfig, period: &Period) -> anyhow::
     };
     let latest_recorded = metrics::latest_recorded(&inputs)?;
     let started = Instant::now();
-    let prepared = metrics::prepare(&inputs).context("preparing the figures")?;
+    let prepared = metrics::prepare(&mut inputs).context("preparing the figures")?;
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
         "inputs prepared: orders de-duplicated and attributed, posts owned"

@@ -55,7 +55,7 @@ pub fn influencer_followers(accounts: LazyFrame, account_followers: LazyFrame) -
         .agg([col("followers").max()])
 }
 
-/// Posts of roster accounts with their `influencer_id`, `account` (numbered as in
+/// Posts of roster accounts, by day, with their `influencer_id`, `account` (numbered as in
 /// [`prepare_followers`]) and `engagements`; repeated rows of one post: the last wins. Posts
 /// are matched to accounts before de-duplication, so the de-duplication is on the account
 /// number and the post id, not on three text columns of every post in the file.
@@ -68,17 +68,17 @@ pub fn prepare_posts(posts: LazyFrame, accounts: LazyFrame) -> PolarsResult<Data
     let keys = || [col("platform"), col("handle")];
     let mut in_file_order = JoinArgs::new(JoinType::Inner);
     in_file_order.maintain_order = MaintainOrderJoin::Left;
-    posts
+    let posts = posts
         .join(accounts.with_row_index("account", None), keys(), keys(), in_file_order)
         .unique_stable_generic(Some(vec![col("account"), col("post_id")]), UniqueKeepStrategy::Last)
-        .with_column(engagements.alias("engagements"))
-        .collect()
+        .with_column(engagements.alias("engagements"));
+    super::days::sorted(posts).collect()
 }
 
 /// The period's posts, each with its account's follower count for the period as
 /// `post_followers` (null without a snapshot).
-pub fn period_posts(posts: LazyFrame, account_followers: LazyFrame, from: i32, to: i32) -> LazyFrame {
-    posts.filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to)))).join(
+pub fn period_posts(posts: &DataFrame, account_followers: LazyFrame, from: i32, to: i32) -> LazyFrame {
+    super::days::between(posts, from, to).join(
         account_followers.select([col("account"), col("followers").alias("post_followers")]),
         [col("account")],
         [col("account")],

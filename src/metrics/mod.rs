@@ -3,6 +3,7 @@
 //! sums), for one period.
 
 mod attribution;
+mod days;
 mod engagement;
 mod exact;
 mod figures;
@@ -60,39 +61,28 @@ pub struct Prepared {
     cost_rows_not_in_roster: usize,
 }
 
-/// Prepares `inputs` for [`compute`].
-pub fn prepare(inputs: &Inputs) -> Result<Prepared, MetricsError> {
+/// Prepares `inputs` for [`compute`]; their posts, followers and orders frames are taken (left
+/// empty): what the periods need of them is in the prepared frames.
+pub fn prepare(inputs: &mut Inputs) -> Result<Prepared, MetricsError> {
     for column in ["subtotal_micros", "total_micros", "discounts_micros", "refunds_micros"] {
         exact::check_sum(&inputs.orders, column, "the orders' amounts")?;
     }
     exact::check_sum(&inputs.costs, "amount_micros", "the cost rows' amounts")?;
     let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
-    let timed = |what: &str, started: std::time::Instant| {
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "{what} prepared");
-    };
-    // Three independent frames: prepared side by side (much of each is one thread's work).
-    let (posts, followers, orders) = std::thread::scope(|s| {
-        let posts = s.spawn(|| {
-            let started = std::time::Instant::now();
-            let posts = engagement::prepare_posts(inputs.posts.clone().lazy(), accounts.clone().lazy());
-            timed("posts", started);
-            posts
-        });
-        let followers = s.spawn(|| {
-            let started = std::time::Instant::now();
-            let followers = engagement::prepare_followers(inputs.followers.clone().lazy(), accounts.clone().lazy());
-            timed("followers", started);
-            followers
-        });
-        let started = std::time::Instant::now();
-        let orders = money::prepare(inputs.orders.clone().lazy(), inputs.order_codes.clone().lazy(), &inputs.roster);
-        timed("orders", started);
-        let joined = |h: std::thread::ScopedJoinHandle<'_, PolarsResult<DataFrame>>| {
-            h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
-        (joined(posts), joined(followers), orders)
-    });
-    let (posts, followers, orders) = (posts?, followers?, orders?);
+    let timed =
+        |what: &str, started: std::time::Instant| tracing::debug!(ms = started.elapsed().as_millis() as u64, "{what} prepared");
+    // Each input frame is handed over to its query, so its memory goes as soon as that frame
+    // is prepared, before the next one is.
+    let started = std::time::Instant::now();
+    let posts = engagement::prepare_posts(std::mem::take(&mut inputs.posts).lazy(), accounts.clone().lazy())?;
+    timed("posts", started);
+    let started = std::time::Instant::now();
+    let followers = engagement::prepare_followers(std::mem::take(&mut inputs.followers).lazy(), accounts.clone().lazy())?;
+    timed("followers", started);
+    let started = std::time::Instant::now();
+    let (orders, codes) = (std::mem::take(&mut inputs.orders), std::mem::take(&mut inputs.order_codes));
+    let orders = money::prepare(orders.lazy(), codes.lazy(), &inputs.roster)?;
+    timed("orders", started);
     Ok(Prepared {
         posts,
         followers,
@@ -122,7 +112,7 @@ pub enum Detail {
 pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period, detail: Detail) -> Result<Figures, MetricsError> {
     let (from, to) = period.day_range();
     let account_followers = engagement::account_followers(prepared.followers.clone().lazy(), to).collect()?.lazy();
-    let posts = engagement::period_posts(prepared.posts.clone().lazy(), account_followers.clone(), from, to).collect()?.lazy();
+    let posts = engagement::period_posts(&prepared.posts, account_followers.clone(), from, to).collect()?.lazy();
     let engagement_by_influencer = engagement::per_influencer(posts.clone());
     let followers_by_influencer = engagement::influencer_followers(prepared.accounts.clone().lazy(), account_followers);
 

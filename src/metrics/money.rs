@@ -80,20 +80,19 @@ pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> Result<O
         col("influencer_id").n_unique().cast(DataType::Int64).alias("claimants"),
     ]);
     let by_code = counted.lazy().join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Left));
-    let attributed = super::attribution::with_links(by_code, roster)?
-        .with_columns([col("refunds_micros").gt(lit(0i64)).alias("returned")])
-        .collect()?;
+    let attributed =
+        super::attribution::with_links(by_code, roster)?.with_columns([col("refunds_micros").gt(lit(0i64)).alias("returned")]);
     let unmatched = order_codes
         .lazy()
         .filter(col("influencer_id").is_null())
         .select([col("file"), col("row"), col("day"), col("code"), col("title")])
-        .unique_stable_generic(Some(vec![col("file"), col("row"), col("code")]), UniqueKeepStrategy::First)
-        .collect()?;
+        .unique_stable_generic(Some(vec![col("file"), col("row"), col("code")]), UniqueKeepStrategy::First);
+    let (attributed, unmatched) = (super::days::sorted(attributed.lazy()).collect()?, super::days::sorted(unmatched).collect()?);
     Ok(OrderBook { attributed, unmatched })
 }
 
 fn in_period(frame: &DataFrame, from: i32, to: i32) -> LazyFrame {
-    frame.clone().lazy().filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))))
+    super::days::between(frame, from, to)
 }
 
 /// The period's attributed orders; fails when one's currency has no configured rate.

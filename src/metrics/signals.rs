@@ -57,7 +57,7 @@ pub struct LowEngagement {
 }
 
 fn in_days(frame: &DataFrame, from: i32, to: i32) -> LazyFrame {
-    frame.clone().lazy().filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))))
+    super::days::between(frame, from, to)
 }
 
 /// Orders and revenue (millionths) per (influencer, code) of code-attributed orders in days.
