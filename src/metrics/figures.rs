@@ -146,6 +146,53 @@ impl Figures {
     }
 }
 
+/// Sets one figure of a row from its column's value (null where the frame has no such column).
+type Set<T> = fn(&mut FigureRow, Option<T>);
+
+/// The whole-number columns of the influencer, tier and total frames, and where each goes.
+const COUNTS: [(&str, Set<i64>); 14] = [
+    ("influencers", |r, v| r.influencers = v.unwrap_or(1)),
+    ("followers", |r, v| r.followers = v),
+    ("posts", |r, v| r.posts = v.unwrap_or(0)),
+    ("likes", |r, v| r.likes = v.unwrap_or(0)),
+    ("comments", |r, v| r.comments = v.unwrap_or(0)),
+    ("shares", |r, v| r.shares = v.unwrap_or(0)),
+    ("saves", |r, v| r.saves = v.unwrap_or(0)),
+    ("engagements", |r, v| r.engagements = v.unwrap_or(0)),
+    ("reach", |r, v| r.reach = v.unwrap_or(0)),
+    ("impressions", |r, v| r.impressions = v.unwrap_or(0)),
+    ("views", |r, v| r.views = v.unwrap_or(0)),
+    ("orders", |r, v| r.orders = v.unwrap_or(0)),
+    ("orders_by_link", |r, v| r.orders_by_link = v.unwrap_or(0)),
+    ("fee_micros", |r, v| r.fees = v.map_or(0.0, |m| m as f64 / MICROS as f64)),
+];
+
+/// The fractional columns (ratios, and amounts in millionths) and where each goes.
+const FRACTIONS: [(&str, Set<f64>); 17] = [
+    ("engagement_rate", |r, v| r.engagement_rate = v),
+    ("engagement_rate_reach", |r, v| r.engagement_rate_reach = v),
+    ("revenue", |r, v| r.revenue = units(v)),
+    ("discounts_micros", |r, v| r.discounts = units(v)),
+    ("refunds_micros", |r, v| r.refunds = units(v)),
+    ("cost", |r, v| r.cost = units(v)),
+    ("roi_pct", |r, v| r.roi_pct = v),
+    ("roas", |r, v| r.roas = v),
+    ("cpa", |r, v| r.cpa = v),
+    ("cpm", |r, v| r.cpm = v),
+    ("cpe", |r, v| r.cpe = v),
+    ("aov", |r, v| r.aov = v),
+    ("return_rate", |r, v| r.return_rate = v),
+    ("median_engagement_rate", |r, v| r.median_engagement_rate = v),
+    ("cost_rows_micros", |r, v| r.cost_rows = units(v)),
+    ("revenue_by_code", |r, v| r.revenue_by_code = units(v)),
+    ("revenue_by_link", |r, v| r.revenue_by_link = units(v)),
+];
+
+/// Millionths as units: one correctly rounded division, the nearest f64 to the exact amount.
+fn units(micros: Option<f64>) -> f64 {
+    micros.map_or(0.0, |m| m / MICROS as f64)
+}
+
 fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
     let text = |name: &str| -> PolarsResult<Vec<String>> {
         match df.column(name) {
@@ -153,101 +200,28 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<FigureRow>> {
             Err(_) => Ok(vec![String::new(); df.height()]),
         }
     };
-    let int = |name: &str| -> PolarsResult<Vec<Option<i64>>> {
-        match df.column(name) {
-            Ok(c) => Ok(c.cast(&DataType::Int64)?.i64()?.iter().collect()),
-            Err(_) => Ok(vec![None; df.height()]),
-        }
-    };
-    let float = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
-        match df.column(name) {
-            Ok(c) => Ok(c.cast(&DataType::Float64)?.f64()?.iter().collect()),
-            Err(_) => Ok(vec![None; df.height()]),
-        }
-    };
     let (ids, names, tiers) = (text("influencer_id")?, text("name")?, text("tier")?);
-    let ints: BTreeMap<&str, Vec<Option<i64>>> = [
-        "influencers",
-        "followers",
-        "posts",
-        "likes",
-        "comments",
-        "shares",
-        "saves",
-        "engagements",
-        "reach",
-        "impressions",
-        "views",
-        "orders",
-        "orders_by_link",
-        "fee_micros",
-    ]
-    .into_iter()
-    .map(|n| int(n).map(|v| (n, v)))
-    .collect::<PolarsResult<_>>()?;
-    let floats: BTreeMap<&str, Vec<Option<f64>>> = [
-        "engagement_rate",
-        "engagement_rate_reach",
-        "revenue",
-        "discounts_micros",
-        "refunds_micros",
-        "cost",
-        "roi_pct",
-        "roas",
-        "cpa",
-        "cpm",
-        "cpe",
-        "aov",
-        "return_rate",
-        "median_engagement_rate",
-        "cost_rows_micros",
-        "revenue_by_code",
-        "revenue_by_link",
-    ]
-    .into_iter()
-    .map(|n| float(n).map(|v| (n, v)))
-    .collect::<PolarsResult<_>>()?;
-    let i = |n: &str, r: usize| ints[n][r];
-    let f = |n: &str, r: usize| floats[n][r];
-    // One correctly rounded division: the nearest f64 to the exact amount.
-    let units = |n: &str, r: usize| f(n, r).map_or(0.0, |m| m / MICROS as f64);
-    Ok((0..df.height())
-        .map(|r| FigureRow {
-            influencer_id: ids[r].clone(),
-            name: names[r].clone(),
-            tier: tiers[r].clone(),
-            influencers: i("influencers", r).unwrap_or(1),
-            followers: i("followers", r),
-            posts: i("posts", r).unwrap_or(0),
-            likes: i("likes", r).unwrap_or(0),
-            comments: i("comments", r).unwrap_or(0),
-            shares: i("shares", r).unwrap_or(0),
-            saves: i("saves", r).unwrap_or(0),
-            engagements: i("engagements", r).unwrap_or(0),
-            engagement_rate: f("engagement_rate", r),
-            engagement_rate_reach: f("engagement_rate_reach", r),
-            reach: i("reach", r).unwrap_or(0),
-            impressions: i("impressions", r).unwrap_or(0),
-            views: i("views", r).unwrap_or(0),
-            orders: i("orders", r).unwrap_or(0),
-            revenue: units("revenue", r),
-            discounts: units("discounts_micros", r),
-            refunds: units("refunds_micros", r),
-            cost: units("cost", r),
-            roi_pct: f("roi_pct", r),
-            roas: f("roas", r),
-            cpa: f("cpa", r),
-            cpm: f("cpm", r),
-            cpe: f("cpe", r),
-            aov: f("aov", r),
-            return_rate: f("return_rate", r),
-            median_engagement_rate: f("median_engagement_rate", r),
-            orders_by_code: i("orders", r).unwrap_or(0) - i("orders_by_link", r).unwrap_or(0),
-            orders_by_link: i("orders_by_link", r).unwrap_or(0),
-            revenue_by_code: units("revenue_by_code", r),
-            revenue_by_link: units("revenue_by_link", r),
-            cost_rows: units("cost_rows_micros", r),
-            fees: i("fee_micros", r).map_or(0.0, |m| m as f64 / MICROS as f64),
-        })
-        .collect())
+    let mut out: Vec<FigureRow> = ids
+        .into_iter()
+        .zip(names)
+        .zip(tiers)
+        .map(|((influencer_id, name), tier)| FigureRow { influencer_id, name, tier, ..FigureRow::default() })
+        .collect();
+    // Column by column: each is decoded once and its values set on every row.
+    for (name, set) in COUNTS {
+        match df.column(name) {
+            Ok(c) => out.iter_mut().zip(c.cast(&DataType::Int64)?.i64()?.iter()).for_each(|(row, v)| set(row, v)),
+            Err(_) => out.iter_mut().for_each(|row| set(row, None)),
+        }
+    }
+    for (name, set) in FRACTIONS {
+        match df.column(name) {
+            Ok(c) => out.iter_mut().zip(c.cast(&DataType::Float64)?.f64()?.iter()).for_each(|(row, v)| set(row, v)),
+            Err(_) => out.iter_mut().for_each(|row| set(row, None)),
+        }
+    }
+    for row in &mut out {
+        row.orders_by_code = row.orders - row.orders_by_link;
+    }
+    Ok(out)
 }

@@ -6,12 +6,13 @@ use super::{Detail, FigureRow, Figures, MetricsError, Prepared, Setup, compute};
 use crate::period::Period;
 use chrono::NaiveDate;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What a report shows about one period.
 #[derive(Debug, Clone)]
 pub struct Series {
-    pub current: Figures,
-    pub previous: Figures,
+    pub current: Arc<Figures>,
+    pub previous: Arc<Figures>,
     /// Oldest first, ending with the period itself.
     pub trend: Vec<(Period, FigureRow)>,
     pub campaign: Option<(Period, FigureRow)>,
@@ -21,7 +22,7 @@ pub struct Series {
 pub struct Memo<'a> {
     prepared: &'a Prepared,
     setup: &'a Setup<'a>,
-    done: HashMap<(NaiveDate, NaiveDate, Detail), Figures>,
+    done: HashMap<(NaiveDate, NaiveDate, Detail), Arc<Figures>>,
 }
 
 impl<'a> Memo<'a> {
@@ -31,14 +32,14 @@ impl<'a> Memo<'a> {
 
     /// The figures of `period` in `detail`, computed on first need (the rows of a period
     /// computed in full are taken from it).
-    pub fn figures(&mut self, period: Period, detail: Detail) -> Result<Figures, MetricsError> {
+    pub fn figures(&mut self, period: Period, detail: Detail) -> Result<Arc<Figures>, MetricsError> {
         for known in [Detail::Full, detail] {
             if let Some(f) = self.done.get(&(period.from, period.to, known)) {
-                return Ok(f.clone());
+                return Ok(Arc::clone(f));
             }
         }
-        let figures = compute(self.prepared, self.setup, period, detail)?;
-        self.done.insert((period.from, period.to, detail), figures.clone());
+        let figures = Arc::new(compute(self.prepared, self.setup, period, detail)?);
+        self.done.insert((period.from, period.to, detail), Arc::clone(&figures));
         Ok(figures)
     }
 
@@ -109,13 +110,13 @@ impl<'a> Memo<'a> {
             handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
         });
         for ((p, d), figures) in computed {
-            self.done.insert((p.from, p.to, d), figures);
+            self.done.insert((p.from, p.to, d), Arc::new(figures));
         }
     }
 
     fn extra(&mut self, span: Period, what: &str) -> Option<FigureRow> {
         match self.figures(span, Detail::Rows) {
-            Ok(figures) => Some(figures.total),
+            Ok(figures) => Some(figures.total.clone()),
             Err(e) => {
                 tracing::warn!(period = %span.label(), error = %format!("{e:#}"), "{what} left out");
                 None

@@ -139,20 +139,23 @@ pub fn follower_jumps(
     to: i32,
     t: &Thresholds,
 ) -> PolarsResult<Vec<FollowerJump>> {
-    let keys = [col("platform"), col("handle")];
+    // A jump ends in the period and starts at most `follower_jump_days` before it: only those
+    // days' snapshots are read (an account's earlier snapshot would be too far apart anyway).
+    let since = from.saturating_sub(t.follower_jump_days.clamp(0, i64::from(i32::MAX)) as i32);
+    let owners = accounts.clone().lazy().select([col("influencer_id")]).with_row_index("account", None);
     let df = followers
         .clone()
         .lazy()
-        .filter(col("day").lt_eq(lit(to)))
-        .join(accounts.clone().lazy(), keys.clone(), keys, JoinArgs::new(JoinType::Inner))
+        .filter(col("day").gt_eq(lit(since)).and(col("day").lt_eq(lit(to))))
+        .join(owners, [col("account")], [col("account")], JoinArgs::new(JoinType::Inner))
         .sort(["account", "day"], SortMultipleOptions::default())
         .collect()?;
     let (platforms, handles, ids) =
         (df.column("platform")?.str()?, df.column("handle")?.str()?, df.column("influencer_id")?.str()?);
-    let (days, counts) = (df.column("day")?.i32()?, df.column("followers")?.i64()?);
+    let (accounts, days, counts) = (df.column("account")?.idx()?, df.column("day")?.i32()?, df.column("followers")?.i64()?);
     let mut out = Vec::new();
     for i in 1..df.height() {
-        let same = platforms.get(i) == platforms.get(i - 1) && handles.get(i) == handles.get(i - 1);
+        let same = accounts.get(i) == accounts.get(i - 1);
         let (Some(d0), Some(d1), Some(c0), Some(c1)) = (days.get(i - 1), days.get(i), counts.get(i - 1), counts.get(i)) else {
             continue;
         };

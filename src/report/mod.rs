@@ -26,8 +26,8 @@ pub struct RunData<'a> {
     pub report: &'a crate::config::ReportConfig,
     pub period: Period,
     pub previous_period: Period,
-    pub current: Figures,
-    pub previous: Figures,
+    pub current: std::sync::Arc<Figures>,
+    pub previous: std::sync::Arc<Figures>,
     pub inputs: Vec<InputFile>,
     /// Rows skipped under `on_bad_row = "skip"`, with their file, line and reason.
     pub rejected: Vec<String>,
