@@ -294,6 +294,7 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
             s.spawn(move || {
                 let mut memo = Memo::new(&loaded.prepared, &setup);
                 for period in ahead {
+                    let _span = tracing::info_span!("ahead", report = %report.name, period = %period.label()).entered();
                     let data = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         super::compute::run_data(report, loaded, &mut memo, period)
                     }))

@@ -18,7 +18,7 @@ use crate::tiers::TierScheme;
 use polars::prelude::*;
 use std::path::PathBuf;
 
-pub use figures::{CodeUse, DiscountTitle, FigureRow, Figures, Quality, UnmatchedCode};
+pub use figures::{CodeUse, DiscountTitle, FigureRow, Figures, PostLine, Quality, UnmatchedCode};
 pub use series::{Memo, Series};
 pub use signals::{FollowerJump, LeakSignal, LowEngagement};
 

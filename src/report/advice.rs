@@ -81,7 +81,8 @@ struct Writer<'a> {
 pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fmt: &Fmt) -> Recommendations {
     let w = Writer { labels, fmt, benchmarks };
     let people = &figures.influencers;
-    let flagged = |r: &&FigureRow| !figures.quality.low_engagement.iter().any(|l| l.influencer_id == r.influencer_id);
+    let low: std::collections::HashSet<&str> = figures.quality.low_engagement.iter().map(|l| l.influencer_id.as_str()).collect();
+    let flagged = |r: &&FigureRow| !low.contains(r.influencer_id.as_str());
     let kinds: Vec<Vec<Ranked>> = vec![
         people.iter().filter_map(|r| w.silent(r)).collect(),
         people.iter().filter_map(|r| w.return_gap(r)).collect(),

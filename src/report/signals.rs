@@ -10,12 +10,17 @@ use crate::metrics::{FollowerJump, LeakSignal, LowEngagement};
 struct Words<'a> {
     labels: &'a Labels,
     fmt: &'a Fmt,
-    people: &'a [FigureRow],
+    /// Each influencer's name to show, by id.
+    names: std::collections::HashMap<&'a str, &'a str>,
 }
 
-impl Words<'_> {
+impl<'a> Words<'a> {
+    fn new(labels: &'a Labels, fmt: &'a Fmt, people: &'a [FigureRow]) -> Self {
+        Self { labels, fmt, names: people.iter().map(|r| (r.influencer_id.as_str(), r.display_name())).collect() }
+    }
+
     fn name(&self, id: &str) -> String {
-        self.people.iter().find(|r| r.influencer_id == id).map_or_else(|| id.to_string(), |r| r.display_name().to_string())
+        self.names.get(id).copied().unwrap_or(id).to_string()
     }
 
     fn leak(&self, s: &LeakSignal) -> String {
@@ -81,7 +86,7 @@ impl Words<'_> {
 /// the gap under the floor); every text names its figures and thresholds and calls itself a
 /// heuristic.
 pub fn advice(figures: &Figures, labels: &Labels, fmt: &Fmt) -> [Vec<(f64, Advice)>; 3] {
-    let w = Words { labels, fmt, people: &figures.influencers };
+    let w = Words::new(labels, fmt, &figures.influencers);
     let q = &figures.quality;
     let leaks = q
         .leaked_codes
@@ -129,7 +134,7 @@ fn capped(mut lines: Vec<String>, labels: &Labels) -> Vec<String> {
 /// Data-quality lines: (leaked codes, audience signals), each "name: what", at most `LINES`
 /// of each and then how many more.
 pub fn quality_lines(figures: &Figures, labels: &Labels, fmt: &Fmt) -> (Vec<String>, Vec<String>) {
-    let w = Words { labels, fmt, people: &figures.influencers };
+    let w = Words::new(labels, fmt, &figures.influencers);
     let q = &figures.quality;
     let leaks = q.leaked_codes.iter().map(|s| format!("{}: {}", w.name(&s.influencer_id), w.leak(s))).collect();
     let mut audience: Vec<String> =

@@ -6,12 +6,14 @@ use super::context::{CodeView, RowView, row_view};
 use super::format::Fmt;
 use super::i18n::Labels;
 use super::render::{RenderError, inline_css, render_one};
+use crate::metrics::{FigureRow, PostLine};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Debug, Serialize)]
 struct StatementContext {
     lang: String,
-    t: std::collections::HashMap<String, String>,
+    t: HashMap<String, String>,
     title: String,
     intro: String,
     figures: RowView,
@@ -49,9 +51,14 @@ pub fn render_statements(
 ) -> Result<Vec<Statement>, RenderError> {
     let period_name = labels.period_name(&data.period);
     let mut out = Vec::new();
+    let rows: HashMap<&str, &FigureRow> = data.current.influencers.iter().map(|r| (r.influencer_id.as_str(), r)).collect();
+    let mut posts: HashMap<&str, Vec<&PostLine>> = HashMap::new();
+    for post in &data.current.posts {
+        posts.entry(post.influencer_id.as_str()).or_default().push(post);
+    }
     for inf in data.roster.iter() {
         let Some(to) = &inf.email else { continue };
-        let Some(row) = data.current.influencers.iter().find(|r| r.influencer_id == inf.id) else { continue };
+        let Some(row) = rows.get(inf.id.as_str()).copied() else { continue };
         let name = row.display_name().to_string();
         let pct = rust_decimal::prelude::ToPrimitive::to_f64(&inf.commission_pct).unwrap_or(0.0);
         let commission = (!inf.commission_pct.is_zero()).then(|| fmt.money(row.revenue * pct / 100.0));
@@ -63,11 +70,10 @@ pub fn render_statements(
             figures: row_view(row, fmt),
             commission,
             commission_rule: format!("{} % × {}", fmt.number(pct, 1), fmt.money(row.revenue)),
-            posts: data
-                .current
-                .posts
-                .iter()
-                .filter(|p| p.influencer_id == inf.id)
+            posts: posts
+                .get(inf.id.as_str())
+                .into_iter()
+                .flatten()
                 .map(|p| PostView {
                     day: labels.date(p.day),
                     platform: p.platform.clone(),
