@@ -91,11 +91,21 @@ pub fn leaks(
 ) -> PolarsResult<Vec<LeakSignal>> {
     let (from, to) = period.day_range();
     let current = code_orders(attributed, from, to)?;
-    let mut earlier: HashMap<(String, String), i64> = HashMap::new();
     let mut p = period;
-    for _ in 0..t.leak_history.max(0) {
-        p = p.previous();
-        let (f, l) = p.day_range();
+    let mut spans: Vec<(i32, i32)> = (0..t.leak_history.max(0))
+        .map(|_| {
+            p = p.previous();
+            p.day_range()
+        })
+        .collect();
+    // Earlier periods that follow one another without a gap (weeks, months, equal ranges)
+    // are the days from the first one's start to the last one's end: counted in one pass.
+    let adjacent = spans.windows(2).all(|w| w[1].1 + 1 == w[0].0);
+    if let (true, Some(&(_, last)), Some(&(first, _))) = (adjacent, spans.first(), spans.last()) {
+        spans = vec![(first, last)];
+    }
+    let mut earlier: HashMap<(String, String), i64> = HashMap::new();
+    for (f, l) in spans {
         for (key, (n, _)) in code_orders(attributed, f, l)? {
             *earlier.entry(key).or_default() += n;
         }
