@@ -79,6 +79,9 @@ impl<'a> Memo<'a> {
         }
         trend.reverse();
         let campaign = campaign_span.and_then(|span| self.extra(span, "the campaign to date").map(|total| (span, total)));
+        // Only this series' periods are kept: the next period of a rerun shows the same ones
+        // (but the oldest), and a memo of every period of a long rerun would hold them all.
+        self.done.retain(|(from, to, _), _| wanted.iter().any(|(p, _)| p.from == *from && p.to == *to));
         Ok(Series { current, previous, trend, campaign })
     }
 
