@@ -309,8 +309,6 @@ impl Store {
     /// multi-GB export is never held in memory) and hashed on the way: a file that changed
     /// since the run read it is not kept under the old name. Returns whether a copy is kept.
     pub fn keep_file(&self, source: &Path, sha256: &str) -> Result<bool, SnapshotError> {
-        use sha2::{Digest, Sha256};
-        use std::io::{Read, Write};
         let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("dat");
         let path = self.dir.join("files").join(format!("{sha256}.{ext}"));
         if path.exists() {
@@ -320,21 +318,7 @@ impl Store {
         let dir = self.dir.join("files");
         std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let copied = (|| -> std::io::Result<String> {
-            let mut from = std::fs::File::open(source)?;
-            let mut to = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
-            let (mut hasher, mut block) = (Sha256::new(), vec![0u8; 1 << 20]);
-            loop {
-                let n = from.read(&mut block)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&block[..n]);
-                to.write_all(&block[..n])?;
-            }
-            to.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            Ok(format!("{:x}", hasher.finalize()))
-        })();
+        let copied = copy_hashed(source, &tmp);
         match copied {
             Ok(hash) if hash == sha256 => std::fs::rename(&tmp, &path).map(|()| true).map_err(Self::io(&path)),
             Ok(_) => {
@@ -344,7 +328,7 @@ impl Store {
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
-                Err(Self::io(source)(e))
+                Err(e)
             }
         }
     }
@@ -445,6 +429,28 @@ fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), SnapshotError> {
 
 /// Writes `bytes` to a temporary file beside `path` and renames it: a crash leaves the old
 /// file or the new one, never half of one.
+/// Copies `source` to `to` in 1 MiB blocks; returns the SHA-256 of what was copied. An error
+/// names the file it happened on.
+fn copy_hashed(source: &Path, to: &Path) -> Result<String, SnapshotError> {
+    use sha2::{Digest, Sha256};
+    use std::io::{Read, Write};
+    let mut from = std::fs::File::open(source).map_err(Store::io(source))?;
+    let file = std::fs::File::create(to).map_err(Store::io(to))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let (mut hasher, mut block) = (Sha256::new(), vec![0u8; 1 << 20]);
+    loop {
+        let n = from.read(&mut block).map_err(Store::io(source))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&block[..n]);
+        out.write_all(&block[..n]).map_err(Store::io(to))?;
+    }
+    let file = out.into_inner().map_err(|e| Store::io(to)(e.into_error()))?;
+    file.sync_all().map_err(Store::io(to))?;
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(Store::io(dir))?;

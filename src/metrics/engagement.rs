@@ -116,7 +116,7 @@ pub fn post_lines(posts: LazyFrame) -> PolarsResult<Vec<super::figures::PostLine
             col("reach"),
             col("views"),
         ])
-        .sort(["day", "post_id"], SortMultipleOptions::default())
+        .sort(["day", "post_id", "platform"], SortMultipleOptions::default().with_maintain_order(true))
         .collect()?;
     let text =
         |c: &str| -> PolarsResult<Vec<String>> { Ok(df.column(c)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect()) };

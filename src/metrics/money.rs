@@ -109,6 +109,8 @@ pub fn attributed_in(
         .lazy()
         .filter(col("fx_missing"))
         .select([col("file"), col("row"), col("name"), col("currency")])
+        // The first such order in the files, whatever order the attributed orders are in.
+        .sort(["file", "row"], SortMultipleOptions::default())
         .limit(1)
         .collect()?;
     if missing.height() == 0 {

@@ -89,11 +89,11 @@ impl<'a> Memo<'a> {
     /// as there are cores (each is an independent query over the prepared frames). A period
     /// that fails is left out here: [`Self::figures`] computes it again and reports the error.
     fn compute_missing(&mut self, wanted: &[(Period, Detail)]) {
-        let missing: Vec<(Period, Detail)> = wanted
-            .iter()
-            .filter(|(p, d)| [Detail::Full, *d].iter().all(|known| !self.done.contains_key(&(p.from, p.to, *known))))
-            .copied()
-            .collect();
+        let known = |p: &Period, d: Detail| [Detail::Full, d].iter().any(|k| self.done.contains_key(&(p.from, p.to, *k)));
+        let full = |p: &Period| wanted.contains(&(*p, Detail::Full));
+        // A period wanted in full and as rows (a campaign that is the period itself) once.
+        let missing: Vec<(Period, Detail)> =
+            wanted.iter().filter(|(p, d)| !known(p, *d) && (*d == Detail::Full || !full(p))).copied().collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(missing.len());
         if threads < 2 {
             return;

@@ -129,8 +129,8 @@ pub fn inline_css(html: &str) -> Result<String, RenderError> {
         .map_err(RenderError::Css)
 }
 
-/// Renders the report's bodies; `charts` were drawn for this context. The bodies are rendered
-/// side by side on their own threads.
+/// Renders the report's bodies; `charts` were drawn for this context. report.html and report.md
+/// (the long ones) are rendered on their own threads while the email's bodies are rendered here.
 pub fn render(tera: &Tera, ctx: &ReportContext, charts: Vec<super::charts::Chart>) -> Result<Rendered, RenderError> {
     let context = Context::from_serialize(ctx).map_err(RenderError::Context)?;
     let (html, email_html, markdown, text) = std::thread::scope(|s| {
