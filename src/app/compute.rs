@@ -30,6 +30,7 @@ pub fn setup(report: &ReportConfig) -> Setup<'_> {
         discounts_are_cost: report.discounts_are_cost,
         benchmarks: &report.benchmarks,
         signals: &report.signals,
+        statements: report.statements,
     }
 }
 

@@ -107,7 +107,8 @@ pub struct Figures {
     pub total: FigureRow,
     pub codes: Vec<CodeUse>,
     pub quality: Quality,
-    /// The period's posts of roster accounts, for creator statements.
+    /// The period's posts of roster accounts, for creator statements (empty when the report
+    /// sends none).
     pub posts: Vec<PostLine>,
 }
 

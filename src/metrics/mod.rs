@@ -30,6 +30,9 @@ pub struct Setup<'a> {
     pub discounts_are_cost: bool,
     pub benchmarks: &'a crate::benchmarks::Benchmarks,
     pub signals: &'a crate::signals::Thresholds,
+    /// Whether the report sends creator statements, the only place that lists every post of
+    /// the period ([`Figures::posts`]; left empty otherwise).
+    pub statements: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +155,9 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period, detail: D
     quality.low_engagement = signals::low_engagement(&figures.influencers, setup.benchmarks, setup.signals);
     figures.quality = quality;
     figures.codes = money::code_use(attributed.lazy())?;
-    figures.posts = engagement::post_lines(posts)?;
+    if setup.statements {
+        figures.posts = engagement::post_lines(posts)?;
+    }
     Ok(figures)
 }
 
