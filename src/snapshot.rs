@@ -16,7 +16,8 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+
+mod kept;
 
 const STAMP: &str = "%Y%m%dT%H%M%S%.6fZ";
 const METRICS: [&str; 7] = crate::source::social::METRICS;
@@ -303,53 +304,6 @@ impl Store {
         let path = self.dir.join("as_of.json");
         write_atomic(&path, serde_json::to_string_pretty(&pins).unwrap_or_default().as_bytes())
     }
-
-    /// Keeps a copy of an export file a run read, named by its SHA-256; a copy already kept
-    /// is marked as used now (its retention starts again). The file is copied in blocks (a
-    /// multi-GB export is never held in memory) and hashed on the way: a file that changed
-    /// since the run read it is not kept under the old name. Returns whether a copy is kept.
-    pub fn keep_file(&self, source: &Path, sha256: &str) -> Result<bool, SnapshotError> {
-        let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("dat");
-        let path = self.dir.join("files").join(format!("{sha256}.{ext}"));
-        if path.exists() {
-            let touch = std::fs::File::options().append(true).open(&path).and_then(|f| f.set_modified(SystemTime::now()));
-            return touch.map(|()| true).map_err(Self::io(&path));
-        }
-        let dir = self.dir.join("files");
-        std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let copied = copy_hashed(source, &tmp);
-        match copied {
-            Ok(hash) if hash == sha256 => std::fs::rename(&tmp, &path).map(|()| true).map_err(Self::io(&path)),
-            Ok(_) => {
-                let _ = std::fs::remove_file(&tmp);
-                tracing::warn!(file = %source.display(), "not kept: the file changed after the run read it");
-                Ok(false)
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e)
-            }
-        }
-    }
-
-    /// Deletes kept input copies not used for `days` days before `now` (all of them for 0);
-    /// returns how many went. They hold customers' personal data (`keep_inputs_days`).
-    pub fn prune_files(&self, days: u32, now: SystemTime) -> Result<usize, SnapshotError> {
-        let dir = self.dir.join("files");
-        let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(0) };
-        let cutoff = now.checked_sub(std::time::Duration::from_secs(u64::from(days) * 86_400)).unwrap_or(SystemTime::UNIX_EPOCH);
-        let mut removed = 0;
-        for entry in entries {
-            let path = entry.map_err(Self::io(&dir))?.path();
-            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).map_err(Self::io(&path))?;
-            if days == 0 || modified < cutoff {
-                std::fs::remove_file(&path).map_err(Self::io(&path))?;
-                removed += 1;
-            }
-        }
-        Ok(removed)
-    }
 }
 
 /// When a period's post metrics are read as of.
@@ -429,28 +383,6 @@ fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), SnapshotError> {
 
 /// Writes `bytes` to a temporary file beside `path` and renames it: a crash leaves the old
 /// file or the new one, never half of one.
-/// Copies `source` to `to` in 1 MiB blocks; returns the SHA-256 of what was copied. An error
-/// names the file it happened on.
-fn copy_hashed(source: &Path, to: &Path) -> Result<String, SnapshotError> {
-    use sha2::{Digest, Sha256};
-    use std::io::{Read, Write};
-    let mut from = std::fs::File::open(source).map_err(Store::io(source))?;
-    let file = std::fs::File::create(to).map_err(Store::io(to))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    let (mut hasher, mut block) = (Sha256::new(), vec![0u8; 1 << 20]);
-    loop {
-        let n = from.read(&mut block).map_err(Store::io(source))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&block[..n]);
-        out.write_all(&block[..n]).map_err(Store::io(to))?;
-    }
-    let file = out.into_inner().map_err(|e| Store::io(to)(e.into_error()))?;
-    file.sync_all().map_err(Store::io(to))?;
-    Ok(format!("{:x}", hasher.finalize()))
-}
-
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(Store::io(dir))?;
@@ -466,30 +398,4 @@ fn str_col<'a>(df: &'a DataFrame, name: &str, path: &Path) -> Result<&'a StringC
 
 fn i64_col<'a>(df: &'a DataFrame, name: &str, path: &Path) -> Result<&'a Int64Chunked, SnapshotError> {
     df.column(name).and_then(|c| c.i64()).map_err(Store::frame(path))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sha2::{Digest, Sha256};
-
-    #[test]
-    fn an_export_is_kept_by_its_hash_and_a_changed_one_is_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path(), "weekly");
-        let source = dir.path().join("orders_export_1.csv");
-        // Larger than one copy block, so the copy loop runs more than once.
-        let bytes: Vec<u8> = (0..(3 << 20) + 17).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&source, &bytes).unwrap();
-        let sha = format!("{:x}", Sha256::digest(&bytes));
-        assert!(store.keep_file(&source, &sha).unwrap());
-        let kept = dir.path().join("snapshots/weekly/files").join(format!("{sha}.csv"));
-        assert_eq!(std::fs::read(&kept).unwrap(), bytes);
-
-        std::fs::write(&source, b"changed after the run read it").unwrap();
-        let other = format!("{:x}", Sha256::digest(b"what the run read"));
-        assert!(!store.keep_file(&source, &other).unwrap());
-        let files: Vec<_> = std::fs::read_dir(kept.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(files, [kept.file_name().unwrap().to_owned()], "no copy under the old hash, no temp file left");
-    }
 }
