@@ -20,16 +20,20 @@ pub fn accounts_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
 /// removed (the last row wins), in account and day order: every period then finds an
 /// account's latest snapshot without sorting again, and the sort is on whole numbers, not text.
 pub fn prepare_followers(followers: LazyFrame, accounts: LazyFrame) -> PolarsResult<DataFrame> {
-    let keys = || [col("platform"), col("handle")];
-    let numbered = accounts.select(keys()).with_row_index("account", None);
-    let mut in_file_order = JoinArgs::new(JoinType::Inner);
-    in_file_order.maintain_order = MaintainOrderJoin::Left;
-    followers
-        .join(numbered, keys(), keys(), in_file_order)
+    of_roster_accounts(followers, accounts)
         .sort_by_exprs([col("account"), col("day")], SortMultipleOptions::default().with_maintain_order(true))
         .unique_stable_generic(Some(vec![col("account"), col("day")]), UniqueKeepStrategy::Last)
         .select([col("account"), col("platform"), col("handle"), col("day"), col("followers")])
         .collect()
+}
+
+/// The rows of `frame` whose (platform, handle) is a roster account, in file order, with the
+/// account's columns and its number: `account`, its row in `accounts`.
+fn of_roster_accounts(frame: LazyFrame, accounts: LazyFrame) -> LazyFrame {
+    let keys = || [col("platform"), col("handle")];
+    let mut in_file_order = JoinArgs::new(JoinType::Inner);
+    in_file_order.maintain_order = MaintainOrderJoin::Left;
+    frame.join(accounts.with_row_index("account", None), keys(), keys(), in_file_order)
 }
 
 /// Each account's followers for a period ending on day `to`: its latest snapshot at or before
@@ -65,11 +69,7 @@ pub fn prepare_posts(posts: LazyFrame, accounts: LazyFrame) -> PolarsResult<Data
         .map(|m| col(m).fill_null(lit(0i64)))
         .reduce(|a, b| a + b)
         .unwrap_or(lit(0i64));
-    let keys = || [col("platform"), col("handle")];
-    let mut in_file_order = JoinArgs::new(JoinType::Inner);
-    in_file_order.maintain_order = MaintainOrderJoin::Left;
-    let posts = posts
-        .join(accounts.with_row_index("account", None), keys(), keys(), in_file_order)
+    let posts = of_roster_accounts(posts, accounts)
         .unique_stable_generic(Some(vec![col("account"), col("post_id")]), UniqueKeepStrategy::Last)
         .with_column(engagements.alias("engagements"));
     super::days::sorted(posts).collect()

@@ -72,20 +72,14 @@ pub fn prepare(inputs: &mut Inputs) -> Result<Prepared, MetricsError> {
     }
     exact::check_sum(&inputs.costs, "amount_micros", "the cost rows' amounts")?;
     let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
-    let timed =
-        |what: &str, started: std::time::Instant| tracing::debug!(ms = started.elapsed().as_millis() as u64, "{what} prepared");
     // Each input frame is handed over to its query, so its memory goes as soon as that frame
     // is prepared, before the next one is.
-    let started = std::time::Instant::now();
-    let posts = engagement::prepare_posts(std::mem::take(&mut inputs.posts).lazy(), accounts.clone().lazy())?;
-    timed("posts", started);
-    let started = std::time::Instant::now();
-    let followers = engagement::prepare_followers(std::mem::take(&mut inputs.followers).lazy(), accounts.clone().lazy())?;
-    timed("followers", started);
-    let started = std::time::Instant::now();
+    let posts = timed("posts", || engagement::prepare_posts(std::mem::take(&mut inputs.posts).lazy(), accounts.clone().lazy()))?;
+    let followers = timed("followers", || {
+        engagement::prepare_followers(std::mem::take(&mut inputs.followers).lazy(), accounts.clone().lazy())
+    })?;
     let (orders, codes) = (std::mem::take(&mut inputs.orders), std::mem::take(&mut inputs.order_codes));
-    let orders = money::prepare(orders.lazy(), codes.lazy(), &inputs.roster)?;
-    timed("orders", started);
+    let orders = timed("orders", || money::prepare(orders.lazy(), codes.lazy(), &inputs.roster))?;
     Ok(Prepared {
         posts,
         followers,
@@ -99,6 +93,14 @@ pub fn prepare(inputs: &mut Inputs) -> Result<Prepared, MetricsError> {
         rows_rejected: inputs.rejected.len(),
         cost_rows_not_in_roster: inputs.unassigned_costs.len(),
     })
+}
+
+/// `prepare()`'s result, its time in the debug log.
+fn timed<T>(what: &str, prepare: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let prepared = prepare();
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "{what} prepared");
+    prepared
 }
 
 /// How much of a period's figures to compute.
