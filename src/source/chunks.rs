@@ -1,17 +1,19 @@
 //! A UTF-8 CSV on disk read once, in chunks of whole records, by plain reads: one thread reads,
-//! hashes, checks the structure and the UTF-8 of each block and cuts the text after the last
-//! complete record once a chunk is full; the caller's queries run on each chunk (its header
-//! line in front, its rows numbered as in the file) on polars' streaming engine while the next
-//! chunk is read. Nothing is memory-mapped, so memory is bounded by a few chunks and what the
-//! queries keep, not by the size of the file.
+//! hashes, checks the structure and the UTF-8 of each block, notes where the wanted fields of
+//! every record lie (the same walk: the text is parsed once) and cuts the text after the last
+//! complete record once a chunk is full; the caller's queries run on each chunk's wanted
+//! columns ([`super::fields`], views into the chunk's text, its rows numbered as in the file)
+//! on polars' streaming engine while the next chunk is read. Nothing is memory-mapped, so
+//! memory is bounded by a few chunks and what the queries keep, not by the size of the file.
 
 use super::SourceError;
 use super::csv_check::Scanner;
+use super::fields::{Layout, text_columns};
 use super::scan::{DiskCsv, FileCheck};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
 /// About how many bytes of records a chunk holds (a record is never cut).
 pub const CHUNK_BYTES: usize = 32 << 20;
@@ -22,10 +24,17 @@ fn chunk_bytes() -> usize {
     std::env::var("TIERWISE_CHUNK_BYTES").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(CHUNK_BYTES)
 }
 
-/// The header record followed by whole records, and the file row of its first record.
+/// The header record followed by whole records, and where their wanted fields lie.
 struct Chunk {
     bytes: Vec<u8>,
+    /// The file row of its first record.
     first_row: usize,
+    /// The file offset of its first record, and where that record starts in `bytes`.
+    first_record: (u64, usize),
+    /// The wanted fields of each record ([`Scanner::take_fields`]).
+    fields: Vec<(u64, u64)>,
+    /// The bytes are UTF-8 (else they are not read: the file is decoded in memory instead).
+    utf8: bool,
 }
 
 /// Runs `run` on every chunk of `file` (a lazy frame of `columns` as text, and `row`, each
@@ -42,17 +51,27 @@ pub fn collect<S>(
         let (tx, rx) = sync_channel::<Chunk>(1);
         // A chunk's text, once its query is done, goes back to the reader to be filled again.
         let (spare_tx, spare_rx) = channel::<Vec<u8>>();
-        let reader = s.spawn(move || read_chunks(file, chunk_bytes(), tx, spare_rx));
+        let wanted = columns.iter().map(|c| file.header.iter().position(|h| h == c)).collect::<Option<Vec<_>>>();
+        let Some(wanted) = wanted else {
+            let column = columns.iter().find(|c| !file.header.iter().any(|h| h == *c)).unwrap_or(&"");
+            return Err(SourceError::MissingColumn { path: file.path.clone(), column: column.to_string() });
+        };
+        let reader = s.spawn(move || read_chunks(file, &wanted, chunk_bytes(), tx, spare_rx));
         let mut stacked: PolarsResult<Vec<DataFrame>> = Ok(Vec::new());
         for chunk in rx.iter() {
             // After a failure the rest is still read: the check reports every malformed record.
             let Ok(frames) = stacked.as_mut() else { continue };
-            let text = polars_buffer::Buffer::from_vec(chunk.bytes);
-            let result = chunk_frame(file, text.clone(), chunk.first_row, columns).and_then(|lf| run(lf, state));
+            if !chunk.utf8 {
+                continue;
+            }
+            let layout = Layout { fields: &chunk.fields, first_record: chunk.first_record, first_row: chunk.first_row };
+            let result = text_columns(&chunk.bytes, &layout, columns).and_then(|frame| run(frame.lazy(), state));
             if let Err(e) = result.and_then(|next| stack(frames, next)) {
                 stacked = Err(e);
             }
-            recycle(text, &spare_tx);
+            let mut bytes = chunk.bytes;
+            bytes.clear();
+            let _ = spare_tx.send(bytes);
         }
         let check = reader.join().map_err(|_| SourceError::Row {
             path: file.path.clone(),
@@ -85,7 +104,7 @@ fn stack(frames: &mut Vec<DataFrame>, next: Vec<DataFrame>) -> PolarsResult<()> 
 }
 
 /// `frame` with the strings of its text columns copied out: a text column the query filtered
-/// still points into the text of every row the chunk had, and would keep it all alive.
+/// still points into the text read for every row the chunk had, and would keep it all alive.
 fn compact(frame: DataFrame) -> PolarsResult<DataFrame> {
     let columns = frame
         .columns()
@@ -102,36 +121,16 @@ fn compact(frame: DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(columns)
 }
 
-/// Hands a chunk's text back to the reader when no frame holds on to it any more.
-fn recycle(text: polars_buffer::Buffer<u8>, spare: &Sender<Vec<u8>>) {
-    if let Some(mut bytes) = text.into_mut().right() {
-        bytes.clear();
-        let _ = spare.send(bytes);
-    }
-}
-
-/// One chunk (its text, the file row of its first record) as a lazy frame of `columns`
-/// (text) and `row`.
-fn chunk_frame(file: &DiskCsv, text: polars_buffer::Buffer<u8>, first_row: usize, columns: &[&str]) -> PolarsResult<LazyFrame> {
-    let names: Vec<Expr> = std::iter::once(col("row")).chain(columns.iter().map(|c| col(*c))).collect();
-    let separator = file.separator;
-    let lf = LazyCsvReader::new_with_sources(ScanSources::Buffers(Arc::from([text])))
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_row_index(Some(RowIndex { name: "row".into(), offset: first_row as IdxSize }))
-        .map_parse_options(|o| o.with_separator(separator).with_truncate_ragged_lines(true))
-        .finish()?;
-    Ok(lf.select(names))
-}
-
 /// How many bytes one read asks for.
 const BLOCK: usize = 1 << 20;
 
-/// Reads `file` once: hashes it, checks it record by record and for UTF-8, and sends its
-/// records in chunks of about `chunk_bytes`. The bytes are read straight into the chunk being
-/// filled (no copy); stops early only when nobody receives.
+/// Reads `file` once: hashes it, checks it record by record and for UTF-8, notes where the
+/// fields `wanted` (indices) of each record lie, and sends its records in chunks of about
+/// `chunk_bytes`. The bytes are read straight into the chunk being filled (no copy); stops
+/// early only when nobody receives.
 fn read_chunks(
     file: &DiskCsv,
+    wanted: &[usize],
     chunk_bytes: usize,
     tx: SyncSender<Chunk>,
     spare: Receiver<Vec<u8>>,
@@ -139,7 +138,7 @@ fn read_chunks(
     let io = |source| SourceError::Io { path: file.path.clone(), source };
     let mut input = std::fs::File::open(&file.path).map_err(io)?;
     let mut hasher = Sha256::new();
-    let mut scanner = Scanner::new(file.separator, false);
+    let mut scanner = Scanner::new(file.separator, false).capturing(wanted);
     let block = chunk_bytes.min(BLOCK);
     let mut not_utf8 = false;
     let mut first = true;
@@ -187,7 +186,9 @@ fn read_chunks(
                 valid = header + valid.saturating_sub(cut);
                 pending.truncate(cut);
                 let bytes = std::mem::replace(&mut pending, next);
-                if tx.send(Chunk { bytes, first_row: rows_sent }).is_err() {
+                let fields = scanner.take_fields();
+                let chunk = Chunk { bytes, first_row: rows_sent, first_record: (sent, header), fields, utf8: !not_utf8 };
+                if tx.send(chunk).is_err() {
                     break;
                 }
                 (sent, rows_sent) = (end, rows);
@@ -197,6 +198,7 @@ fn read_chunks(
     scanner.finish();
     not_utf8 |= valid < pending.len();
     // The last chunk: whatever is left (all of a file without a complete header record).
-    let _ = tx.send(Chunk { bytes: pending, first_row: rows_sent });
+    let (fields, first_record) = (scanner.take_fields(), (sent, header_len.unwrap_or(0)));
+    let _ = tx.send(Chunk { bytes: pending, first_row: rows_sent, first_record, fields, utf8: !not_utf8 });
     Ok(FileCheck { sha256: format!("{:x}", hasher.finalize()), rows: scanner.rows(), issues: scanner.issues, not_utf8 })
 }

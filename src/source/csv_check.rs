@@ -1,7 +1,8 @@
 //! The structure of a CSV's bytes, checked in one incremental pass: where each record starts,
 //! how many fields it has against the header, and whether a quote is left open at the end.
 //! Quotes follow the reader's rule (a field is quoted only when it starts with `"`; inside it
-//! every `"` toggles), so the records found here are the records polars reads.
+//! every `"` toggles). Asked to, the same pass notes where the wanted fields of every data
+//! record lie ([`Scanner::capturing`]): the records read are then exactly the records checked.
 
 use std::io::Read;
 use std::path::Path;
@@ -60,6 +61,25 @@ pub struct Scanner {
     record_end: (u64, usize),
     /// Where the header record ended.
     header_end: Option<u64>,
+    /// Where the field being walked started.
+    field_start: u64,
+    capture: Option<Capture>,
+}
+
+/// Not a wanted field.
+const UNWANTED: u32 = u32::MAX;
+/// A wanted field the record does not have (it is cut short).
+pub const ABSENT: (u64, u64) = (u64::MAX, u64::MAX);
+
+/// Where the wanted fields of each data record lie.
+#[derive(Debug)]
+struct Capture {
+    /// For each field index of a record, its place among the wanted ones (or [`UNWANTED`]).
+    slot_of: Vec<u32>,
+    /// The record being walked: (start, end) offsets of each wanted field, [`ABSENT`] until seen.
+    current: Vec<(u64, u64)>,
+    /// The wanted fields of every data record ended and not yet taken, record after record.
+    ended: Vec<(u64, u64)>,
 }
 
 impl Scanner {
@@ -81,6 +101,37 @@ impl Scanner {
             offset: 0,
             record_end: (0, 0),
             header_end: None,
+            field_start: 0,
+            capture: None,
+        }
+    }
+
+    /// Also notes where fields `wanted` (indices into a record, in the order wanted) of each
+    /// data record start and end, as offsets into the bytes fed: see [`Scanner::take_fields`].
+    pub fn capturing(mut self, wanted: &[usize]) -> Self {
+        let mut slot_of = vec![UNWANTED; wanted.iter().max().map_or(0, |m| m + 1)];
+        for (slot, &field) in wanted.iter().enumerate() {
+            slot_of[field] = slot as u32;
+        }
+        self.capture = Some(Capture { slot_of, current: vec![ABSENT; wanted.len()], ended: Vec::new() });
+        self
+    }
+
+    /// The wanted fields of the data records ended since the last call, record after record
+    /// (as many pairs per record as fields were wanted, [`ABSENT`] where a record is short);
+    /// a field's bytes still carry their quotes and a line's `\r`.
+    pub fn take_fields(&mut self) -> Vec<(u64, u64)> {
+        self.capture.as_mut().map(|c| std::mem::take(&mut c.ended)).unwrap_or_default()
+    }
+
+    /// Notes where the field being walked ends (when it is wanted).
+    #[inline]
+    fn end_field(&mut self, end: u64) {
+        if let Some(c) = &mut self.capture
+            && let Some(&slot) = c.slot_of.get(self.fields - 1)
+            && slot != UNWANTED
+        {
+            c.current[slot as usize] = (self.field_start, end);
         }
     }
 
@@ -136,7 +187,9 @@ impl Scanner {
             }
             match chunk[j] {
                 b'\n' => {
+                    self.end_field(self.offset + j as u64);
                     self.end_record();
+                    self.field_start = self.offset + j as u64 + 1;
                     self.line += 1;
                     self.record_line = self.line;
                     self.record_end = (self.offset + j as u64 + 1, self.rows());
@@ -153,6 +206,8 @@ impl Scanner {
                     self.at_field_start = false;
                 }
                 _ => {
+                    self.end_field(self.offset + j as u64);
+                    self.field_start = self.offset + j as u64 + 1;
                     self.content = true;
                     self.fields += 1;
                     self.at_field_start = true;
@@ -181,9 +236,15 @@ impl Scanner {
                     if let Some(problem) = problem {
                         self.issues.push(Issue { row, line: self.record_line, problem });
                     }
+                    if let Some(c) = &mut self.capture {
+                        c.ended.extend_from_slice(&c.current);
+                    }
                 }
             }
             self.records += 1;
+        }
+        if let Some(c) = &mut self.capture {
+            c.current.fill(ABSENT);
         }
         self.fields = 1;
         self.content = false;
@@ -202,6 +263,7 @@ impl Scanner {
             self.records += 1;
             self.in_quotes = false;
         } else if self.content || self.fields > 1 {
+            self.end_field(self.offset);
             self.end_record();
         }
     }

@@ -27,6 +27,7 @@ pub mod costs;
 pub mod csv_check;
 pub mod csv_file;
 pub mod encoding;
+pub mod fields;
 pub mod files;
 pub mod inputs;
 pub mod lazy_file;
