@@ -1,9 +1,9 @@
 //! A UTF-8 CSV on disk read once, in chunks of whole records, by plain reads: one thread reads,
-//! hashes, checks the structure and the UTF-8 of each block, notes where the wanted fields of
-//! every record lie (the same walk: the text is parsed once) and cuts the text after the last
-//! complete record once a chunk is full; the caller's queries run on each chunk's wanted
-//! columns ([`super::fields`], views into the chunk's text, its rows numbered as in the file)
-//! on polars' streaming engine while the next chunk is read. Nothing is memory-mapped, so
+//! hashes, checks the structure of each block, notes where the wanted fields of every record
+//! lie (the same walk: the text is parsed once) and cuts the text after the last complete
+//! record once a chunk is full; while it reads on, each chunk is checked for UTF-8 whole and
+//! the caller's queries run on its wanted columns ([`super::fields`], its rows numbered as in
+//! the file) on polars' streaming engine. Nothing is memory-mapped, so
 //! memory is bounded by a few chunks and what the queries keep, not by the size of the file.
 
 use super::SourceError;
@@ -33,8 +33,6 @@ struct Chunk {
     first_record: (u64, usize),
     /// The wanted fields of each record ([`Scanner::take_fields`]).
     fields: Vec<(u64, u64)>,
-    /// The bytes are UTF-8 (else they are not read: the file is decoded in memory instead).
-    utf8: bool,
 }
 
 /// Runs `run` on every chunk of `file` (a lazy frame of `columns` as text, and `row`, each
@@ -56,28 +54,57 @@ pub fn collect<S>(
             let column = columns.iter().find(|c| !file.header.iter().any(|h| h == *c)).unwrap_or(&"");
             return Err(SourceError::MissingColumn { path: file.path.clone(), column: column.to_string() });
         };
-        let reader = s.spawn(move || read_chunks(file, &wanted, chunk_bytes(), tx, spare_rx));
+        let reader = std::thread::Builder::new()
+            .name("csv-reader".into())
+            .spawn_scoped(s, move || read_chunks(file, &wanted, chunk_bytes(), tx, spare_rx))
+            .map_err(|source| SourceError::Io { path: file.path.clone(), source })?;
         let mut stacked: PolarsResult<Vec<DataFrame>> = Ok(Vec::new());
+        let (mut waited, mut worked) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        let mut columned = std::time::Duration::ZERO;
+        let mut clock = std::time::Instant::now();
+        let mut not_utf8 = false;
         for chunk in rx.iter() {
-            // After a failure the rest is still read: the check reports every malformed record.
-            let Ok(frames) = stacked.as_mut() else { continue };
-            if !chunk.utf8 {
-                continue;
-            }
+            waited += clock.elapsed();
+            clock = std::time::Instant::now();
             let layout = Layout { fields: &chunk.fields, first_record: chunk.first_record, first_row: chunk.first_row };
-            let result = text_columns(&chunk.bytes, &layout, columns).and_then(|frame| run(frame.lazy(), state));
-            if let Err(e) = result.and_then(|next| stack(frames, next)) {
-                stacked = Err(e);
-            }
-            let mut bytes = chunk.bytes;
+            // Each chunk is checked for UTF-8 whole, once (then its fields are cut at ASCII
+            // bytes); after a failure the rest is still read: the check reports every
+            // malformed record, and a later chunk may show the file is not UTF-8 after all.
+            let mut bytes = match String::from_utf8(chunk.bytes) {
+                Ok(text) => {
+                    if let Ok(frames) = stacked.as_mut() {
+                        let t = std::time::Instant::now();
+                        let frame = text_columns(&text, &layout, columns);
+                        columned += t.elapsed();
+                        let result = frame.and_then(|frame| run(frame.lazy(), state));
+                        if let Err(e) = result.and_then(|next| stack(frames, next)) {
+                            stacked = Err(e);
+                        }
+                    }
+                    text.into_bytes()
+                }
+                Err(e) => {
+                    not_utf8 = true;
+                    e.into_bytes()
+                }
+            };
             bytes.clear();
             let _ = spare_tx.send(bytes);
+            worked += clock.elapsed();
+            clock = std::time::Instant::now();
         }
-        let check = reader.join().map_err(|_| SourceError::Row {
+        tracing::debug!(
+            waited_ms = waited.as_millis() as u64,
+            worked_ms = worked.as_millis() as u64,
+            columns_ms = columned.as_millis() as u64,
+            "chunks queried"
+        );
+        let mut check = reader.join().map_err(|_| SourceError::Row {
             path: file.path.clone(),
             line: 1,
             message: "the check pass failed".to_string(),
         })??;
+        check.not_utf8 |= not_utf8;
         let frames = stacked.map(|frames| {
             frames
                 .into_iter()
@@ -124,7 +151,7 @@ fn compact(frame: DataFrame) -> PolarsResult<DataFrame> {
 /// How many bytes one read asks for.
 const BLOCK: usize = 1 << 20;
 
-/// Reads `file` once: hashes it, checks it record by record and for UTF-8, notes where the
+/// Reads `file` once: hashes it, checks it record by record, notes where the
 /// fields `wanted` (indices) of each record lie, and sends its records in chunks of about
 /// `chunk_bytes`. The bytes are read straight into the chunk being filled (no copy); stops
 /// early only when nobody receives.
@@ -140,14 +167,13 @@ fn read_chunks(
     let mut hasher = Sha256::new();
     let mut scanner = Scanner::new(file.separator, false).capturing(wanted);
     let block = chunk_bytes.min(BLOCK);
-    let mut not_utf8 = false;
     let mut first = true;
+    let mut blocked = std::time::Duration::ZERO;
     // `pending` holds the header record, then the records not yet sent; `sent` is where (in the
     // bytes after the BOM) the first of those starts, `rows_sent` the data rows before it;
-    // `valid` is how much of `pending` is known to be UTF-8 (a sequence cut by a read waits).
     let mut pending: Vec<u8> = Vec::with_capacity(chunk_bytes + 2 * block);
     let mut header_len: Option<usize> = None;
-    let (mut sent, mut rows_sent, mut valid) = (0u64, 0usize, 0usize);
+    let (mut sent, mut rows_sent) = (0u64, 0usize);
     loop {
         let start = pending.len();
         pending.reserve(block);
@@ -161,14 +187,6 @@ fn read_chunks(
             first = false;
         }
         scanner.feed(&pending[start..]);
-        match std::str::from_utf8(&pending[valid..]) {
-            Ok(_) => valid = pending.len(),
-            Err(e) if e.error_len().is_none() => valid += e.valid_up_to(),
-            Err(_) => {
-                not_utf8 = true;
-                valid = pending.len();
-            }
-        }
         if header_len.is_none() {
             header_len = scanner.header_end().map(|end| end as usize);
             sent = header_len.unwrap_or(0) as u64;
@@ -182,13 +200,14 @@ fn read_chunks(
                 next.reserve(chunk_bytes + 2 * block);
                 next.extend_from_slice(&pending[..header]);
                 next.extend_from_slice(&pending[cut..]);
-                // A sequence left incomplete ends the text, never a record: it is after `cut`.
-                valid = header + valid.saturating_sub(cut);
                 pending.truncate(cut);
                 let bytes = std::mem::replace(&mut pending, next);
                 let fields = scanner.take_fields();
-                let chunk = Chunk { bytes, first_row: rows_sent, first_record: (sent, header), fields, utf8: !not_utf8 };
-                if tx.send(chunk).is_err() {
+                let chunk = Chunk { bytes, first_row: rows_sent, first_record: (sent, header), fields };
+                let clock = std::time::Instant::now();
+                let delivered = tx.send(chunk);
+                blocked += clock.elapsed();
+                if delivered.is_err() {
                     break;
                 }
                 (sent, rows_sent) = (end, rows);
@@ -196,9 +215,9 @@ fn read_chunks(
         }
     }
     scanner.finish();
-    not_utf8 |= valid < pending.len();
+    tracing::debug!(blocked_ms = blocked.as_millis() as u64, "file read");
     // The last chunk: whatever is left (all of a file without a complete header record).
     let (fields, first_record) = (scanner.take_fields(), (sent, header_len.unwrap_or(0)));
-    let _ = tx.send(Chunk { bytes: pending, first_row: rows_sent, first_record, fields, utf8: !not_utf8 });
-    Ok(FileCheck { sha256: format!("{:x}", hasher.finalize()), rows: scanner.rows(), issues: scanner.issues, not_utf8 })
+    let _ = tx.send(Chunk { bytes: pending, first_row: rows_sent, first_record, fields });
+    Ok(FileCheck { sha256: format!("{:x}", hasher.finalize()), rows: scanner.rows(), issues: scanner.issues, not_utf8: false })
 }

@@ -6,6 +6,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use wide::u8x16;
 
 /// What is wrong with one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +65,18 @@ pub struct Scanner {
     /// Where the field being walked started.
     field_start: u64,
     capture: Option<Capture>,
+}
+
+/// Bit `i` is set where `block[i]` is `sep`, a quote or a newline (16 bytes per comparison).
+fn structural(block: &[u8; 64], sep: u8) -> u64 {
+    let (sep, quote, newline) = (u8x16::splat(sep), u8x16::splat(b'"'), u8x16::splat(b'\n'));
+    let mut found = 0u64;
+    for (k, part) in block.chunks_exact(16).enumerate() {
+        let bytes = u8x16::new(part.try_into().unwrap_or([0; 16]));
+        let hit = bytes.simd_eq(sep) | bytes.simd_eq(quote) | bytes.simd_eq(newline);
+        found |= u64::from(hit.to_bitmask() as u16) << (16 * k);
+    }
+    found
 }
 
 /// Not a wanted field.
@@ -157,64 +170,80 @@ impl Scanner {
         self.offset += chunk.len() as u64;
     }
 
+    /// Walks `chunk` 64 bytes at a time: the separators, quotes and newlines of a block are
+    /// found at once ([`structural`]) and handled in order.
     fn walk(&mut self, chunk: &[u8]) {
-        let mut i = 0;
-        while i < chunk.len() {
-            if self.in_quotes {
-                match memchr::memchr2(b'"', b'\n', &chunk[i..]) {
-                    None => return,
-                    Some(k) => {
-                        let j = i + k;
-                        if chunk[j] == b'\n' {
-                            self.line += 1;
-                        } else {
-                            self.in_quotes = false;
-                        }
-                        i = j + 1;
-                    }
+        // Where the bytes not yet looked at begin (just after the last byte handled).
+        let mut last = 0;
+        for (k, block) in chunk.chunks(64).enumerate() {
+            let base = k * 64;
+            let mut found = match <&[u8; 64]>::try_from(block) {
+                Ok(full) => structural(full, self.sep),
+                Err(_) => {
+                    let mut padded = [0u8; 64];
+                    padded[..block.len()].copy_from_slice(block);
+                    structural(&padded, self.sep)
                 }
-                continue;
-            }
-            let Some(k) = memchr::memchr3(self.sep, b'"', b'\n', &chunk[i..]) else {
-                self.content |= !chunk[i..].iter().all(|&b| b == b'\r');
-                self.at_field_start = false;
-                return;
             };
-            let j = i + k;
-            if j > i {
-                self.content |= !chunk[i..j].iter().all(|&b| b == b'\r');
+            while found != 0 {
+                let j = base + found.trailing_zeros() as usize;
+                found &= found - 1;
+                self.step(chunk, last, j);
+                last = j + 1;
+            }
+        }
+        if !self.in_quotes && last < chunk.len() {
+            self.content |= !chunk[last..].iter().all(|&b| b == b'\r');
+            self.at_field_start = false;
+        }
+    }
+
+    /// Handles the separator, quote or newline at `chunk[j]`; the bytes from `last` on are
+    /// plain text.
+    #[inline]
+    fn step(&mut self, chunk: &[u8], last: usize, j: usize) {
+        let byte = chunk[j];
+        if self.in_quotes {
+            // Inside quotes only a quote (which closes them) or a newline (a line) counts.
+            match byte {
+                b'\n' => self.line += 1,
+                b'"' => self.in_quotes = false,
+                _ => {}
+            }
+            return;
+        }
+        if j > last {
+            self.content = self.content || !chunk[last..j].iter().all(|&b| b == b'\r');
+            self.at_field_start = false;
+        }
+        match byte {
+            b'\n' => {
+                self.end_field(self.offset + j as u64);
+                self.end_record();
+                self.field_start = self.offset + j as u64 + 1;
+                self.line += 1;
+                self.record_line = self.line;
+                self.record_end = (self.offset + j as u64 + 1, self.rows());
+                if self.header_end.is_none() && self.records > 0 {
+                    self.header_end = Some(self.record_end.0);
+                }
+            }
+            b'"' => {
+                self.content = true;
+                if self.at_field_start || self.quoted_field {
+                    self.quoted_field = true;
+                    self.in_quotes = true;
+                }
                 self.at_field_start = false;
             }
-            match chunk[j] {
-                b'\n' => {
-                    self.end_field(self.offset + j as u64);
-                    self.end_record();
-                    self.field_start = self.offset + j as u64 + 1;
-                    self.line += 1;
-                    self.record_line = self.line;
-                    self.record_end = (self.offset + j as u64 + 1, self.rows());
-                    if self.header_end.is_none() && self.records > 0 {
-                        self.header_end = Some(self.record_end.0);
-                    }
-                }
-                b'"' => {
-                    self.content = true;
-                    if self.at_field_start || self.quoted_field {
-                        self.quoted_field = true;
-                        self.in_quotes = true;
-                    }
-                    self.at_field_start = false;
-                }
-                _ => {
-                    self.end_field(self.offset + j as u64);
-                    self.field_start = self.offset + j as u64 + 1;
-                    self.content = true;
-                    self.fields += 1;
-                    self.at_field_start = true;
-                    self.quoted_field = false;
-                }
+            _ => {
+                self.end_field(self.offset + j as u64);
+                self.field_start = self.offset + j as u64 + 1;
+                self.content = true;
+                self.fields += 1;
+                self.at_field_start = true;
+                self.quoted_field = false;
             }
-            i = j + 1;
         }
     }
 

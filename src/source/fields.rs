@@ -22,7 +22,7 @@ pub struct Layout<'a> {
 }
 
 /// A frame of `row` (each record's file row) and one text column per name in `names`.
-pub fn text_columns(text: &[u8], layout: &Layout<'_>, names: &[&str]) -> PolarsResult<DataFrame> {
+pub fn text_columns(text: &str, layout: &Layout<'_>, names: &[&str]) -> PolarsResult<DataFrame> {
     let width = names.len().max(1);
     let height = layout.fields.len() / width;
     let (base, at) = layout.first_record;
@@ -38,9 +38,8 @@ pub fn text_columns(text: &[u8], layout: &Layout<'_>, names: &[&str]) -> PolarsR
             let (start, end) = ((span.0 - base) as usize + at, (span.1 - base) as usize + at);
             let field = text.get(start..end).ok_or_else(|| polars_err!(ComputeError: "a field lies outside its chunk"))?;
             match value(field, &mut unescaped) {
-                Ok(Some(v)) => builder.push_value(v),
-                Ok(None) => builder.push_null(),
-                Err(e) => polars_bail!(ComputeError: "a field is not UTF-8: {e}"),
+                Some(v) => builder.push_value(v),
+                None => builder.push_null(),
             }
         }
     }
@@ -54,24 +53,25 @@ pub fn text_columns(text: &[u8], layout: &Layout<'_>, names: &[&str]) -> PolarsR
 }
 
 /// A field's value (None when empty and unquoted); `scratch` holds an unescaped one.
-fn value<'a>(field: &'a [u8], scratch: &'a mut String) -> Result<Option<&'a str>, std::str::Utf8Error> {
-    let field = field.strip_suffix(b"\r").unwrap_or(field);
-    let Some(quoted) = field.strip_prefix(b"\"") else {
-        return if field.is_empty() { Ok(None) } else { std::str::from_utf8(field).map(Some) };
+fn value<'a>(field: &'a str, scratch: &'a mut String) -> Option<&'a str> {
+    let field = field.strip_suffix('\r').unwrap_or(field);
+    let Some(quoted) = field.strip_prefix('"') else {
+        return (!field.is_empty()).then_some(field);
     };
     // Quoted: without its quotes, and `""` inside is one `"`.
-    let inner = std::str::from_utf8(quoted.strip_suffix(b"\"").unwrap_or(quoted))?;
+    let inner = quoted.strip_suffix('"').unwrap_or(quoted);
     if !inner.contains('"') {
-        return Ok(Some(inner));
+        return Some(inner);
     }
     scratch.clear();
     let mut rest = inner;
     while let Some(q) = rest.find('"') {
         scratch.push_str(&rest[..=q]);
-        rest = rest.get(q + 2..).unwrap_or_default();
+        rest = &rest[q + 1..];
+        rest = rest.strip_prefix('"').unwrap_or(rest);
     }
     scratch.push_str(rest);
-    Ok(Some(scratch.as_str()))
+    Some(scratch.as_str())
 }
 
 #[cfg(test)]
@@ -86,7 +86,7 @@ mod tests {
         let header = scanner.header_end().unwrap_or(0);
         let fields = scanner.take_fields();
         let layout = Layout { fields: &fields, first_record: (header, header as usize), first_row: 0 };
-        text_columns(text, &layout, names).unwrap()
+        text_columns(std::str::from_utf8(text).unwrap(), &layout, names).unwrap()
     }
 
     fn values(frame: &DataFrame, name: &str) -> Vec<Option<String>> {

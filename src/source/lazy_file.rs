@@ -56,7 +56,7 @@ pub fn collect<C>(
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let (frames, check) = super::chunks::collect(&disk, &names, &mut (), |lf, _| {
             let plans = queries(lf, &columns, disk.decimal).into_iter().map(|q| q.logical_plan).collect();
-            LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
+            LazyFrame::collect_all_with_engine(plans, Engine::InMemory, OptFlags::default())
         })?;
         if !check.not_utf8 {
             for issue in &check.issues {

@@ -193,7 +193,7 @@ fn read_file(path: &Path, tz: Tz, rejects: &mut Rejects) -> Result<FileRead, Sou
         let (frames, check) = super::chunks::collect(&disk, &columns.wanted(), &mut (), |lf, _| {
             let before = lock(&seen).last.as_ref().map(|(_, name)| name.clone());
             let kept = queries(lf, &columns, tz, disk.decimal, before.as_deref(), &seen);
-            Ok(vec![kept.collect_with_engine(Engine::Streaming)?.unwrap_single()])
+            Ok(vec![kept.collect_with_engine(Engine::InMemory)?.unwrap_single()])
         })?;
         if !check.not_utf8 {
             let seen = std::mem::take(&mut *lock(&seen));

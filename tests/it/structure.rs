@@ -181,3 +181,42 @@ fn invisible_characters_in_codes_handles_and_ids_are_ignored() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(read_csv(&dir.path().join("result/influencers.csv")), expected);
 }
+
+/// posts.csv with 2,000 posts of an account nobody owns appended (so the file is larger than
+/// the head the reader looks at first), the last one's handle ending in `last` (raw bytes).
+fn with_unowned_posts(raw: Vec<u8>, first: &str, last: &[u8]) -> Vec<u8> {
+    let mut out = raw;
+    out.extend_from_slice(format!("instagram,{first},u0,2026-10-20T10:00:00+02:00,1,1,1,1,1,1,\n").as_bytes());
+    for i in 1..2000 {
+        out.extend_from_slice(format!("instagram,nobody,u{i},2026-10-20T10:00:00+02:00,1,1,1,1,1,1,\n").as_bytes());
+    }
+    out.extend_from_slice(b"instagram,nobody");
+    out.extend_from_slice(last);
+    out.extend_from_slice(b",u2000,2026-10-20T10:00:00+02:00,1,1,1,1,1,1,\n");
+    out
+}
+
+#[test]
+fn a_large_file_that_is_windows_1252_only_past_its_head_reads_like_the_original() {
+    let expected = reference();
+    let dir = case("posts.csv", |raw| with_unowned_posts(raw, "nobody", b"\xf8"), "");
+    assert!(std::fs::metadata(dir.path().join("posts.csv")).unwrap().len() > 1 << 16, "past the 64 KiB head");
+    let (code, stderr) = run_in(dir.path());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(read_csv(&dir.path().join("result/influencers.csv")), expected);
+    let s = summary(dir.path());
+    let posts = s["inputs"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("posts.csv")).unwrap();
+    let original = std::fs::read_to_string(fixture("cases/gotchas/posts.csv")).unwrap().lines().count() - 1;
+    assert_eq!(posts["rows"], original + 2001);
+    let md = std::fs::read_to_string(dir.path().join("result/report.md")).unwrap();
+    assert!(md.contains("nobodyø"), "the last handle is read as Windows-1252: {md}");
+}
+
+#[test]
+fn a_large_utf8_file_with_a_bad_byte_past_its_head_is_named() {
+    let dir = case("posts.csv", |raw| with_unowned_posts(raw, "nøbody", b"\xe6"), "");
+    let (code, stderr) = run_in(dir.path());
+    let line = line_of(dir.path(), "posts.csv", "instagram,nobody\u{fffd},");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("posts.csv` line {line}: the file is UTF-8 but has a byte that is not (0xE6)")), "{stderr}");
+}
