@@ -2,9 +2,10 @@
 //! hashes, checks the structure of each block, notes where the wanted fields of every record
 //! lie (the same walk: the text is parsed once) and cuts the text after the last complete
 //! record once a chunk is full; while it reads on, each chunk is checked for UTF-8 whole and
-//! the caller's queries run on its wanted columns ([`super::fields`], its rows numbered as in
-//! the file) on polars' streaming engine. Nothing is memory-mapped, so
-//! memory is bounded by a few chunks and what the queries keep, not by the size of the file.
+//! the caller's lazy queries run on its wanted columns ([`super::fields`], its rows numbered
+//! as in the file) on polars' in-memory engine (the chunk is in memory already). Nothing is
+//! memory-mapped, so memory is bounded by a few chunks and what the queries keep, not by the
+//! size of the file.
 
 use super::SourceError;
 use super::csv_check::Scanner;
@@ -35,6 +36,9 @@ struct Chunk {
     fields: Vec<(u64, u64)>,
 }
 
+/// A used chunk's text and field spans, to be filled again.
+type Spare = (Vec<u8>, Vec<(u64, u64)>);
+
 /// Runs `run` on every chunk of `file` (a lazy frame of `columns` as text, and `row`, each
 /// row's index in the file) and stacks each of its results over the chunks, in file order,
 /// one chunk per frame. `state` is passed from chunk to chunk (what a query must know of the
@@ -47,8 +51,9 @@ pub fn collect<S>(
 ) -> Result<(PolarsResult<Vec<DataFrame>>, FileCheck), SourceError> {
     std::thread::scope(|s| {
         let (tx, rx) = sync_channel::<Chunk>(1);
-        // A chunk's text, once its query is done, goes back to the reader to be filled again.
-        let (spare_tx, spare_rx) = channel::<Vec<u8>>();
+        // A chunk's text and field spans, once its query is done, go back to the reader to be
+        // filled again.
+        let (spare_tx, spare_rx) = channel::<Spare>();
         let wanted = columns.iter().map(|c| file.header.iter().position(|h| h == c)).collect::<Option<Vec<_>>>();
         let Some(wanted) = wanted else {
             let column = columns.iter().find(|c| !file.header.iter().any(|h| h == *c)).unwrap_or(&"");
@@ -70,9 +75,9 @@ pub fn collect<S>(
             // Each chunk is checked for UTF-8 whole, once (then its fields are cut at ASCII
             // bytes); after a failure the rest is still read: the check reports every
             // malformed record, and a later chunk may show the file is not UTF-8 after all.
-            let mut bytes = match String::from_utf8(chunk.bytes) {
+            let bytes = match String::from_utf8(chunk.bytes) {
                 Ok(text) => {
-                    if let Ok(frames) = stacked.as_mut() {
+                    if let (false, Ok(frames)) = (not_utf8, stacked.as_mut()) {
                         let t = std::time::Instant::now();
                         let frame = text_columns(&text, &layout, columns);
                         columned += t.elapsed();
@@ -88,8 +93,7 @@ pub fn collect<S>(
                     e.into_bytes()
                 }
             };
-            bytes.clear();
-            let _ = spare_tx.send(bytes);
+            let _ = spare_tx.send((bytes, chunk.fields));
             worked += clock.elapsed();
             clock = std::time::Instant::now();
         }
@@ -160,7 +164,7 @@ fn read_chunks(
     wanted: &[usize],
     chunk_bytes: usize,
     tx: SyncSender<Chunk>,
-    spare: Receiver<Vec<u8>>,
+    spare: Receiver<Spare>,
 ) -> Result<FileCheck, SourceError> {
     let io = |source| SourceError::Io { path: file.path.clone(), source };
     let mut input = std::fs::File::open(&file.path).map_err(io)?;
@@ -196,13 +200,14 @@ fn read_chunks(
             let (end, rows) = scanner.record_end();
             let cut = header + (end - sent) as usize;
             if cut > header {
-                let mut next = spare.try_recv().unwrap_or_default();
+                let (mut next, spans) = spare.try_recv().unwrap_or_default();
+                next.clear();
                 next.reserve(chunk_bytes + 2 * block);
                 next.extend_from_slice(&pending[..header]);
                 next.extend_from_slice(&pending[cut..]);
                 pending.truncate(cut);
                 let bytes = std::mem::replace(&mut pending, next);
-                let fields = scanner.take_fields();
+                let fields = scanner.take_fields(spans);
                 let chunk = Chunk { bytes, first_row: rows_sent, first_record: (sent, header), fields };
                 let clock = std::time::Instant::now();
                 let delivered = tx.send(chunk);
@@ -217,7 +222,7 @@ fn read_chunks(
     scanner.finish();
     tracing::debug!(blocked_ms = blocked.as_millis() as u64, "file read");
     // The last chunk: whatever is left (all of a file without a complete header record).
-    let (fields, first_record) = (scanner.take_fields(), (sent, header_len.unwrap_or(0)));
+    let (fields, first_record) = (scanner.take_fields(Vec::new()), (sent, header_len.unwrap_or(0)));
     let _ = tx.send(Chunk { bytes: pending, first_row: rows_sent, first_record, fields });
     Ok(FileCheck { sha256: format!("{:x}", hasher.finalize()), rows: scanner.rows(), issues: scanner.issues, not_utf8: false })
 }

@@ -132,9 +132,14 @@ impl Scanner {
 
     /// The wanted fields of the data records ended since the last call, record after record
     /// (as many pairs per record as fields were wanted, [`ABSENT`] where a record is short);
-    /// a field's bytes still carry their quotes and a line's `\r`.
-    pub fn take_fields(&mut self) -> Vec<(u64, u64)> {
-        self.capture.as_mut().map(|c| std::mem::take(&mut c.ended)).unwrap_or_default()
+    /// a field's bytes still carry their quotes and a line's `\r`. `spare` (emptied) holds
+    /// the next ones, so its memory is reused.
+    pub fn take_fields(&mut self, mut spare: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+        spare.clear();
+        match &mut self.capture {
+            Some(c) => std::mem::replace(&mut c.ended, spare),
+            None => spare,
+        }
     }
 
     /// Notes where the field being walked ends (when it is wanted).

@@ -84,7 +84,7 @@ mod tests {
         scanner.feed(text);
         scanner.finish();
         let header = scanner.header_end().unwrap_or(0);
-        let fields = scanner.take_fields();
+        let fields = scanner.take_fields(Vec::new());
         let layout = Layout { fields: &fields, first_record: (header, header as usize), first_row: 0 };
         text_columns(std::str::from_utf8(text).unwrap(), &layout, names).unwrap()
     }

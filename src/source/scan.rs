@@ -1,6 +1,6 @@
-//! A UTF-8 CSV read from disk in chunks by polars' streaming engine ([`super::chunks`]), never
-//! held in memory whole; the same pass hashes the bytes, counts the rows, checks every record's
-//! structure and that the file really is UTF-8. Files that are not UTF-8 (or start with
+//! A UTF-8 CSV read from disk in chunks ([`super::chunks`]), never held in memory whole; the
+//! same pass hashes the bytes, counts the rows, checks every record's structure and finds its
+//! fields, and each chunk is checked for UTF-8. Files that are not UTF-8 (or start with
 //! Excel's `sep=` line) are decoded in memory instead ([`super::csv_file::CsvText`]).
 
 use super::SourceError;
