@@ -1,7 +1,7 @@
 //! The structure of a CSV's bytes, checked in one incremental pass: where each record starts,
 //! how many fields it has against the header, and whether a quote is left open at the end.
-//! Quotes follow the reader's rule (a field is quoted only when it starts with `"`; inside it
-//! every `"` toggles). Asked to, the same pass notes where the wanted fields of every data
+//! Quotes follow polars' CSV rule, which the header parser and [`super::fields`] follow too (a
+//! field is quoted only when it starts with `"`; inside it every `"` toggles). Asked to, the same pass notes where the wanted fields of every data
 //! record lie ([`Scanner::capturing`]): the records read are then exactly the records checked.
 
 use std::io::Read;

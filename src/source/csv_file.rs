@@ -158,7 +158,8 @@ pub fn sniff_separator(text: &[u8]) -> u8 {
 
 pub fn parse_header(text: &[u8], separator: u8) -> Vec<String> {
     let mut fields = vec![String::new()];
-    let mut in_quotes = false;
+    // The check pass's rule (`csv_check`): a field is quoted only when it starts with `"`.
+    let (mut in_quotes, mut quoted, mut at_start) = (false, false, true);
     let mut bytes = Vec::new();
     let mut i = 0;
     while i < text.len() {
@@ -168,15 +169,22 @@ pub fn parse_header(text: &[u8], separator: u8) -> Vec<String> {
                 bytes.push(b'"');
                 i += 1;
             }
-            b'"' => in_quotes = !in_quotes,
+            b'"' if at_start || quoted => {
+                quoted = true;
+                in_quotes = !in_quotes;
+            }
             b'\n' | b'\r' if !in_quotes => break,
             _ if b == separator && !in_quotes => {
                 *fields.last_mut().unwrap_or(&mut String::new()) = String::from_utf8_lossy(&bytes).into_owned();
                 bytes.clear();
                 fields.push(String::new());
+                (quoted, at_start) = (false, true);
+                i += 1;
+                continue;
             }
             _ => bytes.push(b),
         }
+        at_start = false;
         i += 1;
     }
     if let Some(last) = fields.last_mut() {
@@ -257,5 +265,11 @@ mod tests {
         let names: Vec<_> = df.column("Name").unwrap().str().unwrap().iter().flatten().collect();
         assert_eq!(names, ["#1", "#3"]);
         assert_eq!(t.line_of_row(1), 5, "the row after the skipped one keeps its own line");
+    }
+
+    #[test]
+    fn a_header_quote_inside_a_name_is_text_as_the_check_pass_reads_it() {
+        assert_eq!(parse_header(b"Name,Size 5\",Weight 3\",Email\n", b','), ["Name", "Size 5\"", "Weight 3\"", "Email"]);
+        assert_eq!(parse_header(b"\"A,\"\"B\"\"\",C\r\n", b','), ["A,\"B\"", "C"]);
     }
 }

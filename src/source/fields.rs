@@ -2,8 +2,9 @@
 //! chunk again: the check pass has already found where each field lies
 //! ([`super::csv_check::Scanner::capturing`]); only the wanted fields are copied, record by
 //! record. Values follow polars' CSV reader: an empty unquoted field is null, a quoted one
-//! (`""`) is the empty text, `""` inside quotes is one `"`, and a line's `\r` is not part of
-//! its last field.
+//! (`""`) is the empty text, `""` inside quotes is one `"` (a lone one is dropped), and a
+//! line's `\r` is not part of its last field. One difference: a quoted field that does not end
+//! in a quote (`"ab"cd`) is read as it stands (`ab"cd`) where polars stops with an error.
 
 use super::csv_check::ABSENT;
 use polars::prelude::*;
@@ -58,19 +59,22 @@ fn value<'a>(field: &'a str, scratch: &'a mut String) -> Option<&'a str> {
     let Some(quoted) = field.strip_prefix('"') else {
         return (!field.is_empty()).then_some(field);
     };
-    // Quoted: without its quotes, and `""` inside is one `"`.
+    // Quoted: without its quotes; inside, `""` is one `"` and a lone `"` is dropped (as
+    // polars' reader does).
     let inner = quoted.strip_suffix('"').unwrap_or(quoted);
     if !inner.contains('"') {
         return Some(inner);
     }
     scratch.clear();
-    let mut rest = inner;
-    while let Some(q) = rest.find('"') {
-        scratch.push_str(&rest[..=q]);
-        rest = &rest[q + 1..];
-        rest = rest.strip_prefix('"').unwrap_or(rest);
+    let mut after_quote = false;
+    for c in inner.chars() {
+        if c == '"' && !after_quote {
+            after_quote = true;
+            continue;
+        }
+        after_quote = false;
+        scratch.push(c);
     }
-    scratch.push_str(rest);
     Some(scratch.as_str())
 }
 
@@ -95,12 +99,13 @@ mod tests {
 
     #[test]
     fn fields_are_read_as_polars_reads_them() {
-        let text = b"a,b,c\r\n1,\"x,\"\"y\"\"\",long enough to be a view\r\n,\"\",\r\n\n3,\"two\nlines\"\r\n4";
+        let text =
+            b"a,b,c\r\n1,\"x,\"\"y\"\"\",long enough to be a view\r\n,\"\",\r\n\n3,\"two\nlines\"\r\n4,\"a \"lone\" quote\"";
         let frame = read(text, &[2, 0, 1], &["c", "a", "b"]);
         assert_eq!(frame.column("row").unwrap().idx().unwrap().to_vec(), [Some(0), Some(1), Some(2), Some(3)]);
         let some = |v: &str| Some(v.to_string());
         assert_eq!(values(&frame, "a"), [some("1"), None, some("3"), some("4")]);
-        assert_eq!(values(&frame, "b"), [some("x,\"y\""), some(""), some("two\nlines"), None]);
+        assert_eq!(values(&frame, "b"), [some("x,\"y\""), some(""), some("two\nlines"), some("a lone quote")]);
         assert_eq!(values(&frame, "c"), [some("long enough to be a view"), None, None, None]);
     }
 }

@@ -1,5 +1,5 @@
 //! One input CSV as a lazy frame of its text columns (and each row's index as `row`), for the
-//! readers that express their parsing as polars expressions: streamed from disk when it is
+//! readers that express their parsing as polars expressions: read from disk in chunks when it is
 //! UTF-8 ([`DiskCsv`], with the check pass beside it), else decoded in memory by the encoding
 //! rules ([`CsvText`]). Malformed records are reported (or, when skipping, left out); which
 //! line a row starts on is computed only for the rows a reader reports.
