@@ -226,3 +226,34 @@ fn read_chunks(
     let _ = tx.send(Chunk { bytes: pending, first_row: rows_sent, first_record, fields });
     Ok(FileCheck { sha256: format!("{:x}", hasher.finalize()), rows: scanner.rows(), issues: scanner.issues, not_utf8: false })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_file_is_read_not_memory_mapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mapped-or-not.csv");
+        let mut text = String::from("a,b\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("{i},\"x{i}\"\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let disk = DiskCsv::open(&path).unwrap().expect("a UTF-8 file is read from disk");
+        let mut chunks = 0;
+        let (frames, check) = collect(&disk, &["b", "a"], &mut chunks, |lf, chunks| {
+            // While the file is being read, no mapping of it is in this process's address space.
+            let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+            assert!(!maps.contains("mapped-or-not.csv"), "the file is memory-mapped:\n{maps}");
+            *chunks += 1;
+            Ok(vec![lf.collect()?])
+        })
+        .unwrap();
+        let frame = &frames.unwrap()[0];
+        assert_eq!((chunks, check.rows, frame.height()), (1, 20_000, 20_000));
+        let b = frame.column("b").unwrap().str().unwrap();
+        assert_eq!((b.get(0), b.get(19_999)), (Some("x0"), Some("x19999")));
+    }
+}
