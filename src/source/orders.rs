@@ -210,52 +210,19 @@ const AMOUNTS: [&str; 4] = ["subtotal", "total", "discounts", "refunds"];
 
 impl FrameSink {
     pub fn push_frame(&mut self, file: u32, kept: DataFrame, currency: &Currency<'_>) -> Result<(), PushError> {
-        let n = kept.height();
-        let rows = kept.column("row")?.u32()?.clone();
-        let raw_currency = kept.column("currency")?.str()?.clone();
-        let mut codes: Vec<String> = Vec::with_capacity(n);
-        let mut fx_missing = Vec::with_capacity(n);
-        let mut amounts: Vec<Vec<i64>> = Vec::new();
-        for name in AMOUNTS {
-            amounts.push(kept.column(name)?.i64()?.into_no_null_iter().collect());
-        }
-        for i in 0..n {
-            let raw = raw_currency.get(i).unwrap_or("");
-            let code = if raw.is_empty() { currency.code.to_string() } else { raw.to_string() };
-            let rate = currency.rate(&code);
-            fx_missing.push(rate.is_none());
-            if rate != Some(Decimal::ONE) {
-                let rate = rate.unwrap_or(Decimal::ZERO);
-                for values in amounts.iter_mut() {
-                    let converted =
-                        Decimal::new(values[i], 6).checked_mul(rate).ok_or(ValueError("is too large")).and_then(to_micros);
-                    values[i] = converted.map_err(|_| {
-                        let value = Decimal::new(values[i], 6).normalize().to_string();
-                        PushError::Overflow { row: rows.get(i).unwrap_or(0) as usize, value }
-                    })?;
-                }
-            }
-            codes.push(code);
-        }
-        let [subtotal, total, discounts, refunds]: [Vec<i64>; 4] = amounts.try_into().unwrap_or_default();
-        let orders = DataFrame::new_infer_height(vec![
-            kept.column("order_key")?.clone(),
-            kept.column("name")?.clone(),
-            Column::new("file".into(), vec![file; n]),
-            rows.clone().into_column(),
-            kept.column("day")?.clone(),
-            kept.column("cancelled")?.clone(),
-            kept.column("status")?.clone(),
-            Column::new("currency".into(), codes),
-            Column::new("fx_missing".into(), fx_missing),
-            Column::new("subtotal_micros".into(), subtotal),
-            Column::new("total_micros".into(), total),
-            Column::new("discounts_micros".into(), discounts),
-            Column::new("refunds_micros".into(), refunds),
-            kept.column("utm_campaign")?.clone(),
-            kept.column("landing_path")?.clone(),
-            kept.column("recorded_at")?.clone(),
-        ])?;
+        // Most shops sell in the report's currency: their amounts are kept as they are.
+        let orders = match kept.height() > 0 && at_par(&kept, currency)? {
+            true => kept.clone().lazy().select(at_par_orders(file, currency.code)).collect()?,
+            false => converted(file, &kept, currency)?,
+        };
+        self.push_codes(file, &kept)?;
+        self.orders.push(orders);
+        Ok(())
+    }
+
+    /// The code cells of `kept`, split.
+    fn push_codes(&mut self, file: u32, kept: &DataFrame) -> Result<(), PushError> {
+        let rows = kept.column("row")?.u32()?;
         let (mut code_rows, mut code_pos, mut code_text, mut titles) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (i, cell) in kept.column("code_cell")?.str()?.iter().enumerate() {
             for (pos, c) in super::codes::split(cell.unwrap_or("")).into_iter().enumerate() {
@@ -267,7 +234,6 @@ impl FrameSink {
         }
         let m = code_rows.len();
         let codes = df!("file" => vec![file; m], "row" => code_rows, "pos" => code_pos, "code" => code_text, "title" => titles)?;
-        self.orders.push(orders);
         self.codes.push(codes);
         Ok(())
     }
@@ -284,4 +250,84 @@ impl FrameSink {
         };
         Ok((stack(orders, self.orders)?, stack(codes, self.codes)?))
     }
+}
+
+/// Every currency of `kept` is the report's or has a rate of exactly 1: no amount changes.
+fn at_par(kept: &DataFrame, currency: &Currency<'_>) -> PolarsResult<bool> {
+    let distinct = kept.column("currency")?.unique()?;
+    Ok(distinct.str()?.iter().map(|c| c.unwrap_or("")).all(|c| {
+        let code = if c.is_empty() { currency.code } else { c };
+        currency.rate(code) == Some(Decimal::ONE)
+    }))
+}
+
+/// The canonical order columns of kept orders whose amounts need no conversion.
+fn at_par_orders(file: u32, report_currency: &str) -> Vec<Expr> {
+    let raw = col("currency").fill_null(lit(""));
+    let mut columns = vec![
+        col("order_key"),
+        col("name"),
+        lit(file).cast(DataType::UInt32).alias("file"),
+        col("row"),
+        col("day"),
+        col("cancelled"),
+        col("status"),
+        when(raw.clone().eq(lit(""))).then(lit(report_currency.to_string())).otherwise(raw).alias("currency"),
+        lit(false).alias("fx_missing"),
+    ];
+    columns.extend(AMOUNTS.map(|a| col(a).fill_null(lit(0i64)).alias(format!("{a}_micros"))));
+    columns.extend([col("utm_campaign"), col("landing_path"), col("recorded_at")]);
+    columns
+}
+
+/// The canonical order columns of kept orders, amounts converted into the report currency
+/// (`fx_missing` where an order's currency has no rate).
+fn converted(file: u32, kept: &DataFrame, currency: &Currency<'_>) -> Result<DataFrame, PushError> {
+    let n = kept.height();
+    let rows = kept.column("row")?.u32()?.clone();
+    let raw_currency = kept.column("currency")?.str()?.clone();
+    let mut codes: Vec<String> = Vec::with_capacity(n);
+    let mut fx_missing = Vec::with_capacity(n);
+    let mut amounts: Vec<Vec<i64>> = Vec::new();
+    for name in AMOUNTS {
+        amounts.push(kept.column(name)?.i64()?.into_no_null_iter().collect());
+    }
+    for i in 0..n {
+        let raw = raw_currency.get(i).unwrap_or("");
+        let code = if raw.is_empty() { currency.code.to_string() } else { raw.to_string() };
+        let rate = currency.rate(&code);
+        fx_missing.push(rate.is_none());
+        if rate != Some(Decimal::ONE) {
+            let rate = rate.unwrap_or(Decimal::ZERO);
+            for values in amounts.iter_mut() {
+                let converted =
+                    Decimal::new(values[i], 6).checked_mul(rate).ok_or(ValueError("is too large")).and_then(to_micros);
+                values[i] = converted.map_err(|_| {
+                    let value = Decimal::new(values[i], 6).normalize().to_string();
+                    PushError::Overflow { row: rows.get(i).unwrap_or(0) as usize, value }
+                })?;
+            }
+        }
+        codes.push(code);
+    }
+    let [subtotal, total, discounts, refunds]: [Vec<i64>; 4] = amounts.try_into().unwrap_or_default();
+    let orders = DataFrame::new_infer_height(vec![
+        kept.column("order_key")?.clone(),
+        kept.column("name")?.clone(),
+        Column::new("file".into(), vec![file; n]),
+        rows.clone().into_column(),
+        kept.column("day")?.clone(),
+        kept.column("cancelled")?.clone(),
+        kept.column("status")?.clone(),
+        Column::new("currency".into(), codes),
+        Column::new("fx_missing".into(), fx_missing),
+        Column::new("subtotal_micros".into(), subtotal),
+        Column::new("total_micros".into(), total),
+        Column::new("discounts_micros".into(), discounts),
+        Column::new("refunds_micros".into(), refunds),
+        kept.column("utm_campaign")?.clone(),
+        kept.column("landing_path")?.clone(),
+        kept.column("recorded_at")?.clone(),
+    ])?;
+    Ok(orders)
 }
