@@ -211,9 +211,10 @@ const AMOUNTS: [&str; 4] = ["subtotal", "total", "discounts", "refunds"];
 impl FrameSink {
     pub fn push_frame(&mut self, file: u32, kept: DataFrame, currency: &Currency<'_>) -> Result<(), PushError> {
         // Most shops sell in the report's currency: their amounts are kept as they are.
-        let orders = match kept.height() > 0 && at_par(&kept, currency)? {
-            true => kept.clone().lazy().select(at_par_orders(file, currency.code)).collect()?,
-            false => converted(file, &kept, currency)?,
+        let orders = if kept.height() > 0 && at_par(&kept, currency)? {
+            kept.clone().lazy().select(at_par_orders(file, currency.code)).collect()?
+        } else {
+            converted(file, &kept, currency)?
         };
         self.push_codes(file, &kept)?;
         self.orders.push(orders);
@@ -330,4 +331,30 @@ fn converted(file: u32, kept: &DataFrame, currency: &Currency<'_>) -> Result<Dat
         kept.column("recorded_at")?.clone(),
     ])?;
     Ok(orders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_at_par_get_the_columns_the_conversion_would_give() {
+        let kept = df!(
+            "row" => [0u32, 3], "name" => ["#1", "#2"], "order_key" => ["1", "2"], "day" => [20_000i32, 20_001],
+            "cancelled" => [false, true], "status" => ["paid", "refunded"], "currency" => ["", "EUR"],
+            "subtotal" => [1_000_000i64, 2_500_000], "total" => [1_250_000i64, 3_000_000],
+            "discounts" => [0i64, 500_000], "refunds" => [0i64, 3_000_000], "code_cell" => ["ANNA10", ""],
+            "utm_campaign" => ["", "x"], "landing_path" => ["", "/p"], "recorded_at" => [1i64, 2]
+        )
+        .unwrap();
+        let fx = BTreeMap::from([("EUR".to_string(), Decimal::ONE)]);
+        let currency = Currency { code: "DKK", fx: &fx };
+        assert!(at_par(&kept, &currency).unwrap());
+        let fast = kept.clone().lazy().select(at_par_orders(7, "DKK")).collect().unwrap();
+        let slow = converted(7, &kept, &currency).map_err(|_| "conversion failed").unwrap();
+        assert_eq!(fast.schema(), slow.schema(), "the same column names, order and types");
+        assert_eq!(fast, slow);
+        let fx = BTreeMap::from([("EUR".to_string(), Decimal::new(745, 2))]);
+        assert!(!at_par(&kept, &Currency { code: "DKK", fx: &fx }).unwrap());
+    }
 }
