@@ -397,7 +397,10 @@ fn finish(
             rejects.handle(SourceError::Cell { path: path.clone(), line, column, value, reason })?;
         }
     }
-    let good = kept.lazy().filter(col("bad").not().and(kept_orders())).select(KEPT.map(col)).collect().map_err(frame_err)?;
+    // The query kept `kept_orders()` or bad rows: without bad rows every row is one to keep,
+    // and the columns are taken as they are (no copy of the orders).
+    let good = if bad.height() == 0 { kept.lazy() } else { kept.lazy().filter(col("bad").not().and(kept_orders())) };
+    let good = good.select(KEPT.map(col)).collect().map_err(frame_err)?;
     Ok(FileRead { kept: good, sha256, rows, earliest: earliest_day, recorded, lines })
 }
 
