@@ -196,7 +196,8 @@ fn keep(config: &Config, data: &RunData<'_>) -> anyhow::Result<()> {
     let store = super::pull::store(config, data.report);
     if config.keep_inputs_days > 0 {
         for file in &data.inputs {
-            store.keep_file(&config.base.join(&file.path), &file.sha256).context("keeping a copy of an input file")?;
+            let path = config.base.join(&file.path);
+            store.keep_file(&path, &file.sha256, file.identity).context("keeping a copy of an input file")?;
         }
     }
     let pruned = store.prune_files(config.keep_inputs_days, std::time::SystemTime::now()).context("pruning input copies")?;

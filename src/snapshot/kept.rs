@@ -2,15 +2,20 @@
 //! report's snapshot folder, and their retention.
 
 use super::{SnapshotError, Store};
+use crate::source::identity::Identity;
 use std::path::Path;
 use std::time::SystemTime;
 
 impl Store {
     /// Keeps a copy of an export file a run read, named by its SHA-256; a copy already kept
-    /// is marked as used now (its retention starts again). The file is copied in blocks (a
-    /// multi-GB export is never held in memory) and hashed on the way: a file that changed
-    /// since the run read it is not kept under the old name. Returns whether a copy is kept.
-    pub fn keep_file(&self, source: &Path, sha256: &str) -> Result<bool, SnapshotError> {
+    /// is marked as used now (its retention starts again). A file that changed since the run
+    /// read it is not kept under the old name. When the run knows what the file was while it
+    /// read it (`identity`: size, modification time, inode), the kernel copies it
+    /// (`std::fs::copy`, a clone where the file system can) and the source is compared with
+    /// that identity before and after, instead of being read and hashed a second time;
+    /// otherwise it is copied in blocks and hashed on the way. A multi-GB export is never held
+    /// in memory. Returns whether a copy is kept.
+    pub fn keep_file(&self, source: &Path, sha256: &str, identity: Option<Identity>) -> Result<bool, SnapshotError> {
         let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("dat");
         let path = self.dir.join("files").join(format!("{sha256}.{ext}"));
         if path.exists() {
@@ -20,9 +25,13 @@ impl Store {
         let dir = self.dir.join("files");
         std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        match copy_hashed(source, &tmp) {
-            Ok(hash) if hash == sha256 => std::fs::rename(&tmp, &path).map(|()| true).map_err(Self::io(&path)),
-            Ok(_) => {
+        let copied = match identity {
+            Some(read) => copy_unchanged(source, &tmp, read),
+            None => copy_hashed(source, &tmp).map(|hash| hash == sha256),
+        };
+        match copied {
+            Ok(true) => std::fs::rename(&tmp, &path).map(|()| true).map_err(Self::io(&path)),
+            Ok(false) => {
                 let _ = std::fs::remove_file(&tmp);
                 tracing::warn!(file = %source.display(), "not kept: the file changed after the run read it");
                 Ok(false)
@@ -53,6 +62,20 @@ impl Store {
     }
 }
 
+/// Copies `source` to `to` if it is the file `read` before and after the copy (then synced to
+/// disk); returns whether it was.
+fn copy_unchanged(source: &Path, to: &Path, read: Identity) -> Result<bool, SnapshotError> {
+    if Identity::of(source) != Some(read) {
+        return Ok(false);
+    }
+    let copied = std::fs::copy(source, to).map_err(Store::io(source))?;
+    if copied != read.len || Identity::of(source) != Some(read) {
+        return Ok(false);
+    }
+    std::fs::File::open(to).and_then(|f| f.sync_all()).map_err(Store::io(to))?;
+    Ok(true)
+}
+
 /// Copies `source` to `to` in 1 MiB blocks; returns the SHA-256 of what was copied. An error
 /// names the file it happened on.
 fn copy_hashed(source: &Path, to: &Path) -> Result<String, SnapshotError> {
@@ -78,6 +101,7 @@ fn copy_hashed(source: &Path, to: &Path) -> Result<String, SnapshotError> {
 #[cfg(test)]
 mod tests {
     use crate::snapshot::Store;
+    use crate::source::identity::Identity;
     use sha2::{Digest, Sha256};
 
     #[test]
@@ -89,13 +113,33 @@ mod tests {
         let bytes: Vec<u8> = (0..(3 << 20) + 17).map(|i| (i % 251) as u8).collect();
         std::fs::write(&source, &bytes).unwrap();
         let sha = format!("{:x}", Sha256::digest(&bytes));
-        assert!(store.keep_file(&source, &sha).unwrap());
+        assert!(store.keep_file(&source, &sha, None).unwrap());
         let kept = dir.path().join("snapshots/weekly/files").join(format!("{sha}.csv"));
         assert_eq!(std::fs::read(&kept).unwrap(), bytes);
 
         std::fs::write(&source, b"changed after the run read it").unwrap();
         let other = format!("{:x}", Sha256::digest(b"what the run read"));
-        assert!(!store.keep_file(&source, &other).unwrap());
+        assert!(!store.keep_file(&source, &other, None).unwrap());
+        let files: Vec<_> = std::fs::read_dir(kept.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(files, [kept.file_name().unwrap().to_owned()], "no copy under the old hash, no temp file left");
+    }
+
+    #[test]
+    fn a_file_read_with_its_identity_is_kept_without_hashing_it_again_unless_it_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), "weekly");
+        let source = dir.path().join("orders_export_1.csv");
+        std::fs::write(&source, "Name,Total\n#1,10.00\n").unwrap();
+        let read = Identity::of(&source);
+        // The name is taken as the run gives it: the kept copy is not hashed again.
+        let named = "0".repeat(64);
+        assert!(store.keep_file(&source, &named, read).unwrap());
+        let kept = dir.path().join("snapshots/weekly/files").join(format!("{named}.csv"));
+        assert_eq!(std::fs::read(&kept).unwrap(), std::fs::read(&source).unwrap());
+
+        std::fs::write(&source, "Name,Total\n#1,10.00\n#2,5.00\n").unwrap();
+        let other = "1".repeat(64);
+        assert!(!store.keep_file(&source, &other, read).unwrap(), "the file changed since the run read it");
         let files: Vec<_> = std::fs::read_dir(kept.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(files, [kept.file_name().unwrap().to_owned()], "no copy under the old hash, no temp file left");
     }

@@ -10,6 +10,7 @@
 //! corrupt entry, another reader version) is rebuilt from the file. Files that had rejected
 //! rows are not cached, so their rejects are reported on every run.
 
+use super::identity::Identity;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -45,19 +46,13 @@ impl Cache {
 
     /// The identity key of `path` for `reader` (with `extra`, e.g. the zone); none when the
     /// file cannot be looked at (it is then read and not cached).
-    pub fn key(path: &Path, reader: &str, extra: &str) -> Option<String> {
-        let meta = std::fs::metadata(path).ok()?;
+    pub fn key(path: &Path, identity: Identity, reader: &str, extra: &str) -> Option<String> {
         let full = std::fs::canonicalize(path).ok()?;
-        let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
-        #[cfg(unix)]
-        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
-        #[cfg(not(unix))]
-        let inode = 0u64;
+        let Identity { len, modified_ns: mtime, inode } = identity;
         Some(format!(
-            "{reader} v{READER_VERSION} tierwise {} {extra} | {} | {} bytes | mtime {mtime} | inode {inode}",
+            "{reader} v{READER_VERSION} tierwise {} {extra} | {} | {len} bytes | mtime {mtime} | inode {inode}",
             env!("CARGO_PKG_VERSION"),
             full.display(),
-            meta.len()
         ))
     }
 
@@ -118,7 +113,7 @@ mod tests {
         let file = dir.path().join("orders.csv");
         std::fs::write(&file, "a\n1\n").unwrap();
         let cache = Cache::new(dir.path());
-        let key = Cache::key(&file, "shopify", "Europe/Copenhagen").unwrap();
+        let key = Cache::key(&file, Identity::of(&file).unwrap(), "shopify", "Europe/Copenhagen").unwrap();
         let mut df = df!("a" => [1i64, 2]).unwrap();
         let entry = Entry {
             key: key.clone(),
@@ -134,7 +129,7 @@ mod tests {
         assert!(cache.get(&key, &["a", "b"]).is_none(), "a frame of another shape is not used");
 
         std::fs::write(&file, "a\n1\n2\n").unwrap();
-        let changed = Cache::key(&file, "shopify", "Europe/Copenhagen").unwrap();
+        let changed = Cache::key(&file, Identity::of(&file).unwrap(), "shopify", "Europe/Copenhagen").unwrap();
         assert_ne!(changed, key);
         assert!(cache.get(&changed, &["a"]).is_none());
 

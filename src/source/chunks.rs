@@ -10,6 +10,7 @@
 use super::SourceError;
 use super::csv_check::Scanner;
 use super::fields::{Layout, text_columns};
+use super::identity::Identity;
 use super::scan::{DiskCsv, FileCheck};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -169,6 +170,7 @@ fn read_chunks(
 ) -> Result<FileCheck, SourceError> {
     let io = |source| SourceError::Io { path: file.path.clone(), source };
     let mut input = std::fs::File::open(&file.path).map_err(io)?;
+    let identity = input.metadata().ok().and_then(|m| Identity::from_metadata(&m));
     let mut hasher = Sha256::new();
     let mut scanner = Scanner::new(file.separator, false).capturing(wanted);
     let block = chunk_bytes.min(BLOCK);
@@ -225,7 +227,9 @@ fn read_chunks(
     // The last chunk: whatever is left (all of a file without a complete header record).
     let (fields, first_record) = (scanner.take_fields(Vec::new()), (sent, header_len.unwrap_or(0)));
     let _ = tx.send(Chunk { bytes: pending, first_row: rows_sent, first_record, fields });
-    Ok(FileCheck { sha256: format!("{:x}", hasher.finalize()), rows: scanner.rows(), issues: scanner.issues, not_utf8: false })
+    let (sha256, rows) = (format!("{:x}", hasher.finalize()), scanner.rows());
+    let identity = Identity::unchanged_since(identity, &file.path);
+    Ok(FileCheck { sha256, rows, issues: scanner.issues, not_utf8: false, identity })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! instead (`super::scan`); this is for every other file.
 
 use super::csv_check::{Issue, Scanner};
+use super::identity::Identity;
 use super::values::DecimalStyle;
 use super::{Rejects, SourceError};
 use polars::prelude::*;
@@ -21,6 +22,8 @@ pub struct CsvText {
     pub separator: u8,
     pub decimal: DecimalStyle,
     pub sha256: String,
+    /// The file read, when it did not change while it was read.
+    pub identity: Option<Identity>,
     pub header: Vec<String>,
     /// Data rows in the file (records after the header; blank lines are not rows).
     pub rows: usize,
@@ -37,7 +40,9 @@ pub struct CsvText {
 impl CsvText {
     /// Reads and decodes `path` (see [`super::encoding::decode`]) and checks its structure.
     pub fn load(path: &Path) -> Result<Self, SourceError> {
+        let before = Identity::of(path);
         let raw = std::fs::read(path).map_err(|source| SourceError::Io { path: path.to_path_buf(), source })?;
+        let identity = Identity::unchanged_since(before, path);
         let sha256 = format!("{:x}", Sha256::digest(&raw));
         let decoded = super::encoding::decode(raw, path)?;
         let text = decoded.text;
@@ -60,6 +65,7 @@ impl CsvText {
             separator,
             decimal,
             sha256,
+            identity,
             header,
             rows,
             issues,

@@ -19,6 +19,7 @@ pub struct Collected<C> {
     pub frames: Vec<DataFrame>,
     pub lines: Lines,
     pub sha256: String,
+    pub identity: Option<super::identity::Identity>,
     /// Data rows in the file.
     pub rows: usize,
     pub decimal: DecimalStyle,
@@ -32,7 +33,7 @@ impl<C> Collected<C> {
     /// The file as summary.json lists it (relative to `base`).
     pub fn input_file(&self, base: &Path) -> InputFile {
         let path = self.path().strip_prefix(base).unwrap_or(self.path());
-        InputFile { path: path.display().to_string(), sha256: self.sha256.clone(), rows: self.rows }
+        InputFile { path: path.display().to_string(), sha256: self.sha256.clone(), rows: self.rows, identity: self.identity }
     }
 }
 
@@ -66,7 +67,8 @@ pub fn collect<C>(
             let bad: Vec<u32> = check.issues.iter().map(|i| i.row as u32).collect();
             let frames = without_rows(frames.map_err(frame_err)?, &bad).map_err(frame_err)?;
             let decimal = disk.decimal;
-            return Ok(Collected { columns, frames, lines: Lines::Disk(disk), sha256: check.sha256, rows: check.rows, decimal });
+            let (sha256, rows, identity) = (check.sha256, check.rows, check.identity);
+            return Ok(Collected { columns, frames, lines: Lines::Disk(disk), sha256, identity, rows, decimal });
         }
         // Not UTF-8 after all: decoded in memory by the encoding rule instead.
     }
@@ -77,8 +79,8 @@ pub fn collect<C>(
     let frame = frame.with_row_index("row".into(), None).map_err(frame_err)?;
     let plans = queries(frame.lazy(), &columns, text.decimal).into_iter().map(|q| q.logical_plan).collect();
     let frames = LazyFrame::collect_all_with_engine(plans, Engine::InMemory, OptFlags::default()).map_err(frame_err)?;
-    let (sha256, rows, decimal) = (text.sha256.clone(), text.rows, text.decimal);
-    Ok(Collected { columns, frames, lines: Lines::Memory(text), sha256, rows, decimal })
+    let (sha256, identity, rows, decimal) = (text.sha256.clone(), text.identity, text.rows, text.decimal);
+    Ok(Collected { columns, frames, lines: Lines::Memory(text), sha256, identity, rows, decimal })
 }
 
 /// `frames` without the rows numbered `bad` (in those that have a `row` column).

@@ -29,6 +29,7 @@ pub mod csv_file;
 pub mod encoding;
 pub mod fields;
 pub mod files;
+pub mod identity;
 pub mod inputs;
 pub mod lazy_file;
 pub mod links;
@@ -103,6 +104,10 @@ pub struct InputFile {
     pub path: String,
     pub sha256: String,
     pub rows: usize,
+    /// What the file was on disk while it was read (none when it changed meanwhile or is not
+    /// a plain file): its kept copy is checked against this instead of hashed again.
+    #[serde(skip)]
+    pub identity: Option<identity::Identity>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -208,5 +213,5 @@ pub fn row_error(file: &csv_file::CsvText, row: usize, message: String) -> Sourc
 
 pub(crate) fn input_file(file: &csv_file::CsvText, rows: usize, base: &Path) -> InputFile {
     let path = file.path.strip_prefix(base).unwrap_or(&file.path);
-    InputFile { path: path.display().to_string(), sha256: file.sha256.clone(), rows }
+    InputFile { path: path.display().to_string(), sha256: file.sha256.clone(), rows, identity: file.identity }
 }

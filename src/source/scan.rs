@@ -29,6 +29,8 @@ pub struct FileCheck {
     pub issues: Vec<Issue>,
     /// The file is not valid UTF-8 after all.
     pub not_utf8: bool,
+    /// The file read, when it was the same file from the first byte to the last.
+    pub identity: Option<super::identity::Identity>,
 }
 
 impl DiskCsv {

@@ -10,6 +10,7 @@
 use super::cache::{Cache, Entry};
 use super::cells::{day_expr, link_expr, micros_expr, seconds_expr};
 use super::csv_file::CsvText;
+use super::identity::Identity;
 use super::lazy_file::Lines;
 use super::orders::Currency;
 use super::scan::{DiskCsv, FileCheck};
@@ -74,7 +75,8 @@ pub fn read(
             recorded.insert(rank, at);
         }
         let shown = path.strip_prefix(base).unwrap_or(path);
-        files.push(InputFile { path: shown.display().to_string(), sha256: read.sha256.clone(), rows: read.rows });
+        let (sha256, rows, identity) = (read.sha256.clone(), read.rows, read.identity);
+        files.push(InputFile { path: shown.display().to_string(), sha256, rows, identity });
         let started = std::time::Instant::now();
         out.push_frame(rank as u32, read.kept, currency).map_err(|e| e.into_source(path, &read.lines))?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "order file's frames built");
@@ -85,12 +87,13 @@ pub fn read(
 
 /// [`read_file`] through the parse cache (when on): a clean file's kept orders are kept.
 fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>) -> Result<FileRead, SourceError> {
-    let key = cache.and_then(|_| Cache::key(path, "shopify", tz.name()));
+    let identity = cache.and_then(|_| Identity::of(path));
+    let key = identity.and_then(|identity| Cache::key(path, identity, "shopify", tz.name()));
     let (Some(cache), Some(key)) = (cache, key) else { return read_file(path, tz, rejects) };
     if let Some((kept, entry)) = cache.get(&key, &KEPT) {
         let lines = Lines::Unread(path.to_path_buf());
         let (earliest, recorded) = (entry.earliest, entry.recorded);
-        return Ok(FileRead { kept, sha256: entry.sha256, rows: entry.rows, earliest, recorded, lines });
+        return Ok(FileRead { kept, sha256: entry.sha256, identity, rows: entry.rows, earliest, recorded, lines });
     }
     let before = rejects.list.len();
     let mut read = read_file(path, tz, rejects)?;
@@ -113,6 +116,7 @@ fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>
 struct FileRead {
     kept: DataFrame,
     sha256: String,
+    identity: Option<Identity>,
     rows: usize,
     earliest: Option<i32>,
     recorded: Option<i64>,
@@ -209,9 +213,9 @@ fn read_file(path: &Path, tz: Tz, rejects: &mut Rejects) -> Result<FileRead, Sou
     let seen = Arc::new(Mutex::new(Seen::default()));
     let kept = queries(frame.lazy(), &columns, tz, text.decimal, None, &seen).collect();
     let kept = kept.map_err(|source| SourceError::Csv { path: path.to_path_buf(), source })?;
-    let (sha256, rows) = (text.sha256.clone(), text.rows);
+    let (sha256, identity, rows) = (text.sha256.clone(), text.identity, text.rows);
     let seen = std::mem::take(&mut *lock(&seen));
-    finish(kept, seen, &columns, text.decimal, Lines::Memory(text), sha256, rows, rejects)
+    finish(kept, seen, &columns, text.decimal, Lines::Memory(text), (sha256, identity, rows), rejects)
 }
 
 fn finish_disk(
@@ -236,7 +240,7 @@ fn finish_disk(
         kept = good.map_err(|source| SourceError::Csv { path: disk.path.clone(), source })?;
     }
     let decimal = disk.decimal;
-    finish(kept, seen, &columns, decimal, Lines::Disk(disk), check.sha256, check.rows, rejects)
+    finish(kept, seen, &columns, decimal, Lines::Disk(disk), (check.sha256, check.identity, check.rows), rejects)
 }
 
 /// What the first rows of a file show beyond the orders kept: the earliest day and the latest
@@ -382,8 +386,7 @@ fn finish(
     c: &Columns,
     style: DecimalStyle,
     lines: Lines,
-    sha256: String,
-    rows: usize,
+    (sha256, identity, rows): (String, Option<Identity>, usize),
     rejects: &mut Rejects,
 ) -> Result<FileRead, SourceError> {
     let path = lines.path().to_path_buf();
@@ -401,7 +404,7 @@ fn finish(
     // and the columns are taken as they are (no copy of the orders).
     let good = if bad.height() == 0 { kept.lazy() } else { kept.lazy().filter(col("bad").not().and(kept_orders())) };
     let good = good.select(KEPT.map(col)).collect().map_err(frame_err)?;
-    Ok(FileRead { kept: good, sha256, rows, earliest: earliest_day, recorded, lines })
+    Ok(FileRead { kept: good, sha256, identity, rows, earliest: earliest_day, recorded, lines })
 }
 
 /// The columns of a file's kept orders (and of its parse cache entry).

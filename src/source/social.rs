@@ -7,6 +7,7 @@
 
 use super::cache::{Cache, Entry};
 use super::cells::{count_expr, date_day_expr, day_expr, map_text};
+use super::identity::Identity;
 use super::lazy_file::{Collected, collect};
 use super::values::{DecimalStyle, ValueError, parse_count, parse_date, parse_stamp};
 use super::{InputFile, Platform, Rejects, SourceError, normalize_handle, normalize_id};
@@ -361,7 +362,8 @@ fn read_all(
     let mut frames = Vec::new();
     let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
     for path in paths {
-        let key = reader.cache.and_then(|_| Cache::key(path, reader.name, &reader.extra));
+        let identity = reader.cache.and_then(|_| Identity::of(path));
+        let key = identity.and_then(|identity| Cache::key(path, identity, reader.name, &reader.extra));
         let shown = path.strip_prefix(base).unwrap_or(path).display().to_string();
         if let (Some(cache), Some(key)) = (reader.cache, key.as_ref())
             && let Some((frame, entry)) = cache.get(key, &names)
@@ -369,7 +371,7 @@ fn read_all(
             let unowned = entry.unowned.iter().filter_map(|(p, h)| Platform::parse(p).map(|p| (p, h.clone())));
             add_extras(&mut out, Seen { unowned: unowned.collect(), earliest: entry.earliest });
             frames.push(frame.lazy());
-            out.files.push(InputFile { path: shown, sha256: entry.sha256, rows: entry.rows });
+            out.files.push(InputFile { path: shown, sha256: entry.sha256, rows: entry.rows, identity });
             continue;
         }
         let before = rejects.list.len();
