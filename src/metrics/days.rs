@@ -8,6 +8,19 @@ pub fn sorted(frame: LazyFrame) -> LazyFrame {
     frame.sort(["day"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true))
 }
 
+/// Flags the `day` column of `frame`, whose rows are already in [`sorted`]'s order, as
+/// ascending (as that sort would), so [`between`] slices it.
+pub fn flag_sorted(frame: &mut DataFrame) -> PolarsResult<()> {
+    let mut days = frame.column("day")?.i32()?.clone();
+    let known = days.len() - days.null_count();
+    let ascending = days.iter().take(known).is_sorted_by(|a, b| a.is_some() && b.is_some() && a <= b);
+    let nulls_last = days.iter().skip(known).all(|d| d.is_none());
+    polars_ensure!(ascending && nulls_last, ComputeError: "the rows are not in day order");
+    days.set_sorted_flag(polars::series::IsSorted::Ascending);
+    frame.replace("day", days.into_column())?;
+    Ok(())
+}
+
 /// The rows of `frame` with `from <= day <= to`. A frame that [`sorted`] made (its `day` column
 /// flagged ascending) is sliced; any other is filtered.
 pub fn between(frame: &DataFrame, from: i32, to: i32) -> LazyFrame {
@@ -65,5 +78,18 @@ mod tests {
         let fives = between(&by_day, 5, 5).collect().unwrap();
         let rows: Vec<u32> = fives.column("row").unwrap().u32().unwrap().into_no_null_iter().collect();
         assert_eq!(rows, [0, 3, 7], "rows of one day keep their order");
+    }
+
+    #[test]
+    fn rows_gathered_in_day_order_are_sliced_and_rows_out_of_order_are_refused() {
+        let mut in_order = df!("day" => [Some(1), Some(3), Some(3), Some(8), None]).unwrap();
+        assert!(slice(&in_order, 0, 10).is_none(), "no flag yet: filtered");
+        flag_sorted(&mut in_order).unwrap();
+        let rows = slice(&in_order, 3, 8).expect("flagged: sliced");
+        assert_eq!(rows.column("day").unwrap().i32().unwrap().iter().collect::<Vec<_>>(), [Some(3), Some(3), Some(8)]);
+        for days in [vec![Some(3), Some(1)], vec![None, Some(1)]] {
+            let mut out_of_order = df!("day" => days).unwrap();
+            assert!(flag_sorted(&mut out_of_order).is_err(), "a wrong flag would make slices miss rows");
+        }
     }
 }

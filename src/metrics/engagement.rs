@@ -59,20 +59,31 @@ pub fn influencer_followers(accounts: LazyFrame, account_followers: LazyFrame) -
         .agg([col("followers").max()])
 }
 
-/// Posts of roster accounts, by day, with their `influencer_id`, `account` (numbered as in
-/// [`prepare_followers`]) and `engagements`; repeated rows of one post: the last wins. Posts
-/// are matched to accounts before de-duplication, so the de-duplication is on the account
-/// number and the post id, not on three text columns of every post in the file.
-pub fn prepare_posts(posts: LazyFrame, accounts: LazyFrame) -> PolarsResult<DataFrame> {
+/// Posts of roster accounts, by day, with their `account` (numbered as in
+/// [`prepare_followers`]), `influencer_id` and `engagements`; repeated rows of one post: the
+/// last wins. Posts are matched to accounts before de-duplication, so the de-duplication is
+/// on the account number and the post id, not on three text columns of every post in the
+/// file. The rows are chosen and ordered on a narrow frame of those keys, then gathered from
+/// `posts` once.
+pub fn prepare_posts(posts: DataFrame, accounts: LazyFrame) -> PolarsResult<DataFrame> {
     let engagements = ["likes", "comments", "shares", "saves"]
         .into_iter()
         .map(|m| col(m).fill_null(lit(0i64)))
         .reduce(|a, b| a + b)
         .unwrap_or(lit(0i64));
-    let posts = of_roster_accounts(posts, accounts)
+    let keys = posts.clone().lazy().select([col("platform"), col("handle"), col("post_id"), col("day")]);
+    let chosen = of_roster_accounts(keys.with_row_index("index", None), accounts)
         .unique_stable_generic(Some(vec![col("account"), col("post_id")]), UniqueKeepStrategy::Last)
-        .with_column(engagements.alias("engagements"));
-    super::days::sorted(posts).collect()
+        .select([col("index"), col("day"), col("account"), col("influencer_id")]);
+    let chosen = super::days::sorted(chosen).collect()?;
+    let mut prepared = posts.take(chosen.column("index")?.idx()?)?;
+    drop(posts);
+    for name in ["account", "influencer_id"] {
+        prepared.with_column(chosen.column(name)?.clone())?;
+    }
+    let mut prepared = prepared.lazy().with_column(engagements.alias("engagements")).collect()?;
+    super::days::flag_sorted(&mut prepared)?;
+    Ok(prepared)
 }
 
 /// The period's posts, each with its account's follower count for the period as

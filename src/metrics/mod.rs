@@ -74,12 +74,12 @@ pub fn prepare(inputs: &mut Inputs) -> Result<Prepared, MetricsError> {
     let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
     // Each input frame is handed over to its query, so its memory goes as soon as that frame
     // is prepared, before the next one is.
-    let posts = timed("posts", || engagement::prepare_posts(std::mem::take(&mut inputs.posts).lazy(), accounts.clone().lazy()))?;
+    let posts = timed("posts", || engagement::prepare_posts(std::mem::take(&mut inputs.posts), accounts.clone().lazy()))?;
     let followers = timed("followers", || {
         engagement::prepare_followers(std::mem::take(&mut inputs.followers).lazy(), accounts.clone().lazy())
     })?;
     let (orders, codes) = (std::mem::take(&mut inputs.orders), std::mem::take(&mut inputs.order_codes));
-    let orders = timed("orders", || money::prepare(orders.lazy(), codes.lazy(), &inputs.roster))?;
+    let orders = timed("orders", || money::prepare(orders, codes.lazy(), &inputs.roster))?;
     Ok(Prepared {
         posts,
         followers,

@@ -12,22 +12,36 @@ use std::path::PathBuf;
 /// The run's orders, attributed once; periods only filter them by day.
 #[derive(Debug, Clone)]
 pub struct OrderBook {
-    /// Attributed counted orders: file, row, name, currency, fx_missing, day, influencer_id,
-    /// code (the winning one; null for link orders), by_link, claimants (influencers whose
-    /// codes it carried), revenue_micros, discounts_micros, refunds_micros, returned.
+    /// Attributed counted orders, by day: file, row, name, currency, fx_missing, day,
+    /// revenue_micros, revenue_rest, discounts_micros, refunds_micros, influencer_id, code (the
+    /// winning one; null for link orders), claimants (influencers whose codes it carried),
+    /// by_link, returned.
     pub attributed: DataFrame,
     /// Codes of counted orders that matched nobody: file, row, day, code, title.
     pub unmatched: DataFrame,
 }
 
-/// One copy per order id (cancelled beats not cancelled, then the larger refund, then the later
-/// file and row), minus voided, expired and cancelled orders.
-fn counted_orders(orders: LazyFrame) -> LazyFrame {
+/// The `columns` of the counted rows of `orders`, in order id order: one copy per order id (cancelled beats not
+/// cancelled, then the larger refund, then the later file and row), minus voided, expired and
+/// cancelled orders. The copies are chosen on a narrow frame of the sort keys, and the chosen
+/// rows are gathered from `orders` once (a sort of every column would copy them all).
+fn counted_orders(orders: &DataFrame, columns: &[&str]) -> PolarsResult<DataFrame> {
     let key_first = SortMultipleOptions::default().with_order_descending_multi([false, true, true, true, true]);
-    orders
-        .sort_by_exprs([col("order_key"), col("cancelled"), col("refunds_micros"), col("file"), col("row")], key_first)
+    let counted = col("cancelled").not().and(col("status").neq(lit("voided"))).and(col("status").neq(lit("expired")));
+    let keys = [col("order_key"), col("cancelled"), col("refunds_micros"), col("file"), col("row")];
+    let mut narrow = keys.to_vec();
+    narrow.push(counted.alias("counted"));
+    let chosen = orders
+        .clone()
+        .lazy()
+        .select(narrow)
+        .with_row_index("index", None)
+        .sort_by_exprs(keys, key_first)
         .unique_stable_generic(Some(vec![col("order_key")]), UniqueKeepStrategy::First)
-        .filter(col("cancelled").not().and(col("status").neq(lit("voided"))).and(col("status").neq(lit("expired"))))
+        .filter(col("counted"))
+        .select([col("index")])
+        .collect()?;
+    orders.select(columns.iter().copied())?.take(chosen.column("index")?.idx()?)
 }
 
 /// Adds each order's net revenue as `revenue_micros` (i64, to the millionth) and
@@ -54,8 +68,10 @@ pub fn revenue_value(micros: &str, rest: &str) -> Expr {
     col(micros).cast(DataType::Float64) + col(rest)
 }
 
-/// Counts, de-duplicates and attributes every order once.
-pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> Result<OrderBook, MetricsError> {
+/// Counts, de-duplicates and attributes every order once. Attribution runs on a narrow frame
+/// of each counted order's keys and links; the attributed orders are then gathered from the
+/// counted ones once, by day (an order's rows of one day in order id order).
+pub fn prepare(orders: DataFrame, codes: LazyFrame, roster: &Roster) -> Result<OrderBook, MetricsError> {
     let (mut code_list, mut owners) = (Vec::new(), Vec::new());
     for (code, id) in roster.codes() {
         code_list.push(code.to_string());
@@ -63,10 +79,15 @@ pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> Result<O
     }
     let roster_codes = df!("code" => code_list, "influencer_id" => owners)?.lazy();
     let keys = [col("file"), col("row")];
-    let counted = with_revenue(counted_orders(orders).collect()?)?;
+    let needed = ["file", "row", "name", "day", "currency", "fx_missing", "utm_campaign", "landing_path"];
+    let amounts = ["subtotal_micros", "total_micros", "discounts_micros", "refunds_micros"];
+    let counted = with_revenue(counted_orders(&orders, &[needed.as_slice(), &amounts].concat())?)?;
+    drop(orders);
+    let links = [col("file"), col("row"), col("day"), col("utm_campaign"), col("landing_path")];
+    let narrow = counted.clone().lazy().select(links).with_row_index("index", None);
     let order_codes = codes
         .join(
-            counted.clone().lazy().select([col("file"), col("row"), col("day")]),
+            narrow.clone().select([col("file"), col("row"), col("day")]),
             keys.clone(),
             keys.clone(),
             JoinArgs::new(JoinType::Inner),
@@ -79,15 +100,30 @@ pub fn prepare(orders: LazyFrame, codes: LazyFrame, roster: &Roster) -> Result<O
         by_pos("code"),
         col("influencer_id").n_unique().cast(DataType::Int64).alias("claimants"),
     ]);
-    let by_code = counted.lazy().join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Left));
-    let attributed =
-        super::attribution::with_links(by_code, roster)?.with_columns([col("refunds_micros").gt(lit(0i64)).alias("returned")]);
+    let by_code = narrow.join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Left));
+    let by_day = SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true);
+    let winners = super::attribution::with_links(by_code, roster)?
+        .select([col("index"), col("day"), col("influencer_id"), col("code"), col("claimants"), col("by_link")])
+        .sort_by_exprs([col("day"), col("index")], by_day)
+        .collect()?;
+    // Only the columns the periods read are gathered.
+    let kept = ["file", "row", "name", "currency", "fx_missing", "day", "revenue_micros", "revenue_rest"];
+    let kept = counted.select(kept.into_iter().chain(["discounts_micros", "refunds_micros"]))?;
+    drop(counted);
+    let mut attributed = kept.take(winners.column("index")?.idx()?)?;
+    drop(kept);
+    for name in ["influencer_id", "code", "claimants", "by_link"] {
+        attributed.with_column(winners.column(name)?.clone())?;
+    }
+    let returned = attributed.column("refunds_micros")?.i64()?.gt(0).with_name("returned".into());
+    attributed.with_column(returned.into_column())?;
+    super::days::flag_sorted(&mut attributed)?;
     let unmatched = order_codes
         .lazy()
         .filter(col("influencer_id").is_null())
         .select([col("file"), col("row"), col("day"), col("code"), col("title")])
         .unique_stable_generic(Some(vec![col("file"), col("row"), col("code")]), UniqueKeepStrategy::First);
-    let (attributed, unmatched) = (super::days::sorted(attributed.lazy()).collect()?, super::days::sorted(unmatched).collect()?);
+    let unmatched = super::days::sorted(unmatched).collect()?;
     Ok(OrderBook { attributed, unmatched })
 }
 
