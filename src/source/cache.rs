@@ -94,7 +94,16 @@ impl Cache {
         std::fs::create_dir_all(&self.dir)?;
         let (frame_path, entry_path) = self.paths(key);
         let tmp = frame_path.with_extension(format!("tmp{}", std::process::id()));
-        ParquetWriter::new(std::fs::File::create(&tmp)?).finish(frame)?;
+        let writer = ParquetWriter::new(std::fs::File::create(&tmp)?);
+        if frame.should_rechunk() {
+            writer.finish(frame)?;
+        } else {
+            // Chunks aligned across the columns (a file read chunk by chunk) are written as
+            // they are, one row group each: no copy of the frame.
+            let mut batched = writer.batched(frame.schema())?;
+            batched.write_batch(frame)?;
+            batched.finish()?;
+        }
         std::fs::rename(&tmp, &frame_path)?;
         let tmp = entry_path.with_extension(format!("tmp{}", std::process::id()));
         std::fs::write(&tmp, serde_json::to_vec(entry)?)?;

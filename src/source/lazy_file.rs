@@ -65,7 +65,9 @@ pub fn collect<C>(
                 rejects.handle(SourceError::Row { path: disk.path.clone(), line: issue.line, message })?;
             }
             let bad: Vec<u32> = check.issues.iter().map(|i| i.row as u32).collect();
-            let frames = without_rows(frames.map_err(frame_err)?, &bad).map_err(frame_err)?;
+            let mut frames = without_rows(frames.map_err(frame_err)?, &bad).map_err(frame_err)?;
+            // Column by column: only one column is ever held twice.
+            frames.iter_mut().for_each(|f| _ = f.rechunk_mut());
             let decimal = disk.decimal;
             let (sha256, rows, identity) = (check.sha256, check.rows, check.identity);
             return Ok(Collected { columns, frames, lines: Lines::Disk(disk), sha256, identity, rows, decimal });

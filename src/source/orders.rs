@@ -225,9 +225,9 @@ impl FrameSink {
     fn push_codes(&mut self, file: u32, kept: &DataFrame) -> Result<(), PushError> {
         let rows = kept.column("row")?.u32()?;
         let (mut code_rows, mut code_pos, mut code_text, mut titles) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (i, cell) in kept.column("code_cell")?.str()?.iter().enumerate() {
+        for (row, cell) in rows.iter().zip(kept.column("code_cell")?.str()?.iter()) {
             for (pos, c) in super::codes::split(cell.unwrap_or("")).into_iter().enumerate() {
-                code_rows.push(rows.get(i).unwrap_or(0));
+                code_rows.push(row.unwrap_or(0));
                 code_pos.push(pos as u32);
                 titles.push(super::codes::is_title(&c));
                 code_text.push(c);
@@ -293,8 +293,11 @@ fn converted(file: u32, kept: &DataFrame, currency: &Currency<'_>) -> Result<Dat
     for name in AMOUNTS {
         amounts.push(kept.column(name)?.i64()?.into_no_null_iter().collect());
     }
-    for i in 0..n {
-        let raw = raw_currency.get(i).unwrap_or("");
+    // By iterator: a file read in chunks has many polars chunks, where `get(i)` must look for
+    // the chunk first.
+    let file_rows: Vec<u32> = rows.iter().map(|r| r.unwrap_or(0)).collect();
+    for (i, raw) in raw_currency.iter().enumerate() {
+        let raw = raw.unwrap_or("");
         let code = if raw.is_empty() { currency.code.to_string() } else { raw.to_string() };
         let rate = currency.rate(&code);
         fx_missing.push(rate.is_none());
@@ -305,7 +308,7 @@ fn converted(file: u32, kept: &DataFrame, currency: &Currency<'_>) -> Result<Dat
                     Decimal::new(values[i], 6).checked_mul(rate).ok_or(ValueError("is too large")).and_then(to_micros);
                 values[i] = converted.map_err(|_| {
                     let value = Decimal::new(values[i], 6).normalize().to_string();
-                    PushError::Overflow { row: rows.get(i).unwrap_or(0) as usize, value }
+                    PushError::Overflow { row: file_rows[i] as usize, value }
                 })?;
             }
         }
