@@ -8,13 +8,16 @@ use std::time::SystemTime;
 
 impl Store {
     /// Keeps a copy of an export file a run read, named by its SHA-256; a copy already kept
-    /// is marked as used now (its retention starts again). A file that changed since the run
-    /// read it is not kept under the old name. When the run knows what the file was while it
-    /// read it (`identity`: size, modification time, inode), the kernel copies it
-    /// (`std::fs::copy`, a clone where the file system can) and the source is compared with
-    /// that identity before and after, instead of being read and hashed a second time;
-    /// otherwise it is copied in blocks and hashed on the way. A multi-GB export is never held
-    /// in memory. Returns whether a copy is kept.
+    /// is marked as used now (its retention starts again). When the run knows what the file
+    /// was while it read it (`identity`: size, modification time, inode), the kernel copies it
+    /// (`std::io::copy` between files: `copy_file_range` on Linux) and the source's identity is
+    /// compared with that before and after the copy, instead of the file being read and hashed
+    /// a second time: a file whose size, modification time or inode changed since the run read
+    /// it is not kept under the old name (the trust the parse cache places in the same
+    /// identity; a rewrite that keeps all three is not noticed). Without an identity the file
+    /// is copied in blocks and hashed on the way. A multi-GB export is never held in memory.
+    /// The copy is a new file of this process (its own permissions, modified now). Returns
+    /// whether a copy is kept.
     pub fn keep_file(&self, source: &Path, sha256: &str, identity: Option<Identity>) -> Result<bool, SnapshotError> {
         let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("dat");
         let path = self.dir.join("files").join(format!("{sha256}.{ext}"));
@@ -68,11 +71,15 @@ fn copy_unchanged(source: &Path, to: &Path, read: Identity) -> Result<bool, Snap
     if Identity::of(source) != Some(read) {
         return Ok(false);
     }
-    let copied = std::fs::copy(source, to).map_err(Store::io(source))?;
+    let mut from = std::fs::File::open(source).map_err(Store::io(source))?;
+    // A new file (not `std::fs::copy`, which would copy the export's permissions, and on some
+    // systems its times, so a read-only export would make a copy that cannot be marked used).
+    let mut copy = std::fs::File::create(to).map_err(Store::io(to))?;
+    let copied = std::io::copy(&mut from, &mut copy).map_err(Store::io(to))?;
     if copied != read.len || Identity::of(source) != Some(read) {
         return Ok(false);
     }
-    std::fs::File::open(to).and_then(|f| f.sync_all()).map_err(Store::io(to))?;
+    copy.sync_all().map_err(Store::io(to))?;
     Ok(true)
 }
 
@@ -142,5 +149,26 @@ mod tests {
         assert!(!store.keep_file(&source, &other, read).unwrap(), "the file changed since the run read it");
         let files: Vec<_> = std::fs::read_dir(kept.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(files, [kept.file_name().unwrap().to_owned()], "no copy under the old hash, no temp file left");
+    }
+
+    #[test]
+    fn the_copy_of_a_read_only_old_export_is_a_new_writable_file_modified_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), "weekly");
+        let source = dir.path().join("orders_export_1.csv");
+        std::fs::write(&source, "Name,Total\n#1,10.00\n").unwrap();
+        let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        std::fs::File::options().append(true).open(&source).unwrap().set_modified(long_ago).unwrap();
+        let mut read_only = std::fs::metadata(&source).unwrap().permissions();
+        read_only.set_readonly(true);
+        std::fs::set_permissions(&source, read_only).unwrap();
+        let sha = "2".repeat(64);
+        assert!(store.keep_file(&source, &sha, Identity::of(&source)).unwrap());
+        let kept = dir.path().join("snapshots/weekly/files").join(format!("{sha}.csv"));
+        let meta = std::fs::metadata(&kept).unwrap();
+        assert!(!meta.permissions().readonly(), "a later run must be able to mark it used");
+        let age = std::time::SystemTime::now().duration_since(meta.modified().unwrap()).unwrap_or_default();
+        assert!(age.as_secs() < 3600, "retention counts from the run, not from the export's own time");
+        assert!(store.keep_file(&source, &sha, Identity::of(&source)).unwrap(), "kept already: marked used");
     }
 }

@@ -142,6 +142,16 @@ mod tests {
         assert_ne!(changed, key);
         assert!(cache.get(&changed, &["a"]).is_none());
 
+        // A frame read chunk by chunk (aligned chunks) is written one row group per chunk.
+        let mut chunked = df!("a" => [1i64, 2]).unwrap();
+        chunked.vstack_mut_owned_unchecked(df!("a" => [3i64]).unwrap());
+        assert!(!chunked.should_rechunk() && chunked.first_col_n_chunks() == 2);
+        let three = Entry { height: 3, ..entry.clone() };
+        cache.put(&key, &mut chunked, &three);
+        let (back, _) = cache.get(&key, &["a"]).expect("a chunked frame reads back");
+        assert_eq!(back.column("a").unwrap().i64().unwrap().iter().collect::<Vec<_>>(), [Some(1), Some(2), Some(3)]);
+        cache.put(&key, &mut df, &entry);
+
         let (frame_path, _) = cache.paths(&key);
         let bytes = std::fs::read(&frame_path).unwrap();
         std::fs::write(&frame_path, &bytes[..bytes.len() / 2]).unwrap();

@@ -97,7 +97,8 @@ fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>
     }
     let before = rejects.list.len();
     let mut read = read_file(path, tz, rejects)?;
-    if rejects.list.len() == before {
+    // Kept only when the file read is the one the key was made from (not replaced meanwhile).
+    if rejects.list.len() == before && read.identity == identity {
         let entry = Entry {
             key: key.clone(),
             sha256: read.sha256.clone(),

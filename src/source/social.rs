@@ -378,8 +378,10 @@ fn read_all(
         let (frame, read, seen) = read_file(path, rejects, owned, required, count_names, query, explain)?;
         let frame_err = |source| SourceError::Csv { path: path.to_path_buf(), source };
         let mut kept = frame.lazy().select(columns).collect().map_err(frame_err)?;
+        // Kept only when the file read is the one the key was made from (not replaced meanwhile).
         if let (Some(cache), Some(key)) = (reader.cache, key)
             && rejects.list.len() == before
+            && read.identity == identity
         {
             let unowned = seen.unowned.iter().map(|(p, h)| (p.as_str().to_string(), h.clone())).collect();
             let entry = Entry {
