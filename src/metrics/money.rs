@@ -245,3 +245,80 @@ pub fn code_use(attributed: LazyFrame) -> PolarsResult<Vec<CodeUse>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::links::OrderLink;
+    use crate::source::orders::{Currency, OrderRecord, OrderSink};
+    use rust_decimal::Decimal;
+
+    fn order(key: &str, day: i32, codes: &[&str], campaign: &str) -> OrderRecord {
+        OrderRecord {
+            key: key.to_string(),
+            name: format!("#{key}"),
+            day,
+            cancelled: false,
+            status: "paid".to_string(),
+            currency: String::new(),
+            subtotal: Decimal::new(10_000, 2),
+            total: Decimal::new(12_500, 2),
+            discounts: Decimal::ZERO,
+            refunds: Decimal::ZERO,
+            codes: codes.iter().map(|c| c.to_string()).collect(),
+            titles_possible: false,
+            link: OrderLink { utm_campaign: campaign.to_string(), landing_path: String::new() },
+            recorded_at: None,
+        }
+    }
+
+    #[test]
+    fn orders_are_counted_once_attributed_and_kept_by_day_then_order_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.csv");
+        let roster = "influencer_id,name,instagram,coupon_codes,utm_campaigns\n\
+                      anna,Anna,@anna,ANNA10,anna-summer\n\
+                      bo,Bo,@bo,BO20,\n";
+        std::fs::write(&path, roster).unwrap();
+        let (roster, ..) = crate::source::roster::read(&path, &mut crate::source::Rejects::new(false)).unwrap();
+        let fx = std::collections::BTreeMap::new();
+        let currency = Currency { code: "DKK", fx: &fx };
+        let mut sink = OrderSink::default();
+        let cancelled = OrderRecord { cancelled: true, ..order("K3", 11, &["ANNA10"], "") };
+        let voided = OrderRecord { status: "voided".to_string(), ..order("K6", 10, &["BO20"], "") };
+        // File 0 in file order: the order ids of one day are not in id order.
+        let file0 = [
+            order("K5", 10, &["ANNA10", "BO20"], ""),
+            order("K2", 10, &["ANNA10"], ""),
+            order("K3", 11, &["ANNA10"], ""),
+            order("K4", 9, &[], "anna-summer"),
+            order("K1", 10, &["BO20"], ""),
+            voided,
+            order("K7", 10, &["UNKNOWN"], ""),
+        ];
+        for (row, o) in file0.into_iter().enumerate() {
+            sink.push(0, row as u32, o, &currency).unwrap();
+        }
+        // File 1 has K3 again, cancelled since: the cancelled copy wins and K3 is not counted.
+        sink.push(1, 0, cancelled, &currency).unwrap();
+        let (orders, codes) = sink.finish().unwrap();
+        let book = prepare(orders, codes.lazy(), &roster).unwrap();
+
+        let a = &book.attributed;
+        let text = |c: &str| a.column(c).unwrap().str().unwrap().iter().map(|v| v.unwrap_or("-").to_string()).collect::<Vec<_>>();
+        assert_eq!(text("name"), ["#K4", "#K1", "#K2", "#K5"], "by day, then by order id within a day");
+        assert_eq!(text("influencer_id"), ["anna", "bo", "anna", "anna"]);
+        assert_eq!(text("code"), ["-", "BO20", "ANNA10", "ANNA10"], "the first roster code of K5 wins");
+        let claimants: Vec<_> = a.column("claimants").unwrap().i64().unwrap().iter().flatten().collect();
+        assert_eq!(claimants, [1, 1, 1, 2]);
+        let by_link: Vec<_> = a.column("by_link").unwrap().bool().unwrap().iter().flatten().collect();
+        assert_eq!(by_link, [true, false, false, false]);
+        let days = a.column("day").unwrap().i32().unwrap();
+        assert_eq!(days.is_sorted_flag(), polars::series::IsSorted::Ascending, "periods slice it");
+        let revenue: Vec<_> = a.column("revenue_micros").unwrap().i64().unwrap().iter().flatten().collect();
+        assert_eq!(revenue, [100_000_000; 4]);
+        let unmatched: Vec<_> =
+            book.unmatched.column("code").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+        assert_eq!(unmatched, ["UNKNOWN"]);
+    }
+}

@@ -1,6 +1,7 @@
 //! The chunked reader (`source::chunks`): files read in chunks of a few dozen bytes — cut
 //! between the line items of one order and inside quoted multi-line cells — give exactly the
-//! figures, inputs (sha256, rows) and data quality of files read in one chunk.
+//! figures, inputs (sha256, rows) and data quality of files read in one chunk, and so does a
+//! second run that reads what the first kept in the parse cache.
 
 use crate::support::*;
 
@@ -15,12 +16,19 @@ fn run(chunk_bytes: Option<&str>) -> (String, String, serde_json::Value) {
     if let Some(bytes) = chunk_bytes {
         cmd.env("TIERWISE_CHUNK_BYTES", bytes);
     }
-    let output = cmd.output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
-    let mut summary: serde_json::Value = serde_json::from_str(&read("summary.json")).unwrap();
-    summary.as_object_mut().unwrap().remove("generated_at");
-    (read("influencers.csv"), read("tiers.csv"), summary)
+    let mut once = || {
+        let output = cmd.output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+        let mut summary: serde_json::Value = serde_json::from_str(&read("summary.json")).unwrap();
+        summary.as_object_mut().unwrap().remove("generated_at");
+        (read("influencers.csv"), read("tiers.csv"), summary)
+    };
+    let first = once();
+    // The second run reads the parse cache the first one wrote (one row group per chunk).
+    assert!(dir.path().join("state/parse-cache").is_dir(), "the first run kept a parse cache");
+    assert_eq!(once(), first, "a run from the parse cache gives the same report ({chunk_bytes:?}-byte chunks)");
+    first
 }
 
 #[test]
