@@ -94,12 +94,20 @@ pub fn prepare(orders: DataFrame, codes: LazyFrame, roster: &Roster) -> Result<O
         )
         .join(roster_codes, [col("code")], [col("code")], JoinArgs::new(JoinType::Left))
         .collect()?;
-    let by_pos = |c: &str| col(c).sort_by([col("pos")], SortMultipleOptions::default()).first();
-    let winners = order_codes.clone().lazy().filter(col("influencer_id").is_not_null()).group_by(keys.clone()).agg([
-        by_pos("influencer_id"),
-        by_pos("code"),
-        col("influencer_id").n_unique().cast(DataType::Int64).alias("claimants"),
-    ]);
+    // Each order's roster codes in their order in the cell: the first one wins. One sort of
+    // all of them (group rows keep their frame order), not one sort per order.
+    let in_cell_order = [col("file"), col("row"), col("pos")];
+    let winners = order_codes
+        .clone()
+        .lazy()
+        .filter(col("influencer_id").is_not_null())
+        .sort_by_exprs(in_cell_order, SortMultipleOptions::default())
+        .group_by(keys.clone())
+        .agg([
+            col("influencer_id").first(),
+            col("code").first(),
+            col("influencer_id").n_unique().cast(DataType::Int64).alias("claimants"),
+        ]);
     let by_code = narrow.join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Left));
     let by_day = SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true);
     let winners = super::attribution::with_links(by_code, roster)?
