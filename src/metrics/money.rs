@@ -21,9 +21,9 @@ pub struct OrderBook {
     pub unmatched: DataFrame,
 }
 
-/// The `columns` of the counted rows of `orders`, in order id order: one copy per order id (cancelled beats not
-/// cancelled, then the larger refund, then the later file and row), minus voided, expired and
-/// cancelled orders. The copies are chosen on a narrow frame of the sort keys, and the chosen
+/// The `columns` of the counted rows of `orders`, in order id order: one copy per order id
+/// (cancelled beats not cancelled, then the larger refund, then the later file and row), minus
+/// voided, expired and cancelled orders. The copies are chosen on a narrow frame of the sort keys, and the chosen
 /// rows are gathered from `orders` once (a sort of every column would copy them all).
 fn counted_orders(orders: &DataFrame, columns: &[&str]) -> PolarsResult<DataFrame> {
     let key_first = SortMultipleOptions::default().with_order_descending_multi([false, true, true, true, true]);
@@ -43,6 +43,20 @@ fn counted_orders(orders: &DataFrame, columns: &[&str]) -> PolarsResult<DataFram
         .collect()?;
     orders.select(columns.iter().copied())?.take(chosen.column("index")?.idx()?)
 }
+
+/// The columns of the attributed orders taken from the counted ones (see [`OrderBook`]).
+const ATTRIBUTED_FROM_COUNTED: [&str; 10] = [
+    "file",
+    "row",
+    "name",
+    "currency",
+    "fx_missing",
+    "day",
+    "revenue_micros",
+    "revenue_rest",
+    "discounts_micros",
+    "refunds_micros",
+];
 
 /// Adds each order's net revenue as `revenue_micros` (i64, to the millionth) and
 /// `revenue_rest` (f64, the part of a millionth that rounding left; see
@@ -70,7 +84,7 @@ pub fn revenue_value(micros: &str, rest: &str) -> Expr {
 
 /// Counts, de-duplicates and attributes every order once. Attribution runs on a narrow frame
 /// of each counted order's keys and links; the attributed orders are then gathered from the
-/// counted ones once, by day (an order's rows of one day in order id order).
+/// counted ones once, by day (the orders of one day in order id order).
 pub fn prepare(orders: DataFrame, codes: LazyFrame, roster: &Roster) -> Result<OrderBook, MetricsError> {
     let (mut code_list, mut owners) = (Vec::new(), Vec::new());
     for (code, id) in roster.codes() {
@@ -110,18 +124,17 @@ pub fn prepare(orders: DataFrame, codes: LazyFrame, roster: &Roster) -> Result<O
         ]);
     let by_code = narrow.join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Left));
     let by_day = SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true);
-    let winners = super::attribution::with_links(by_code, roster)?
+    let attributions = super::attribution::with_links(by_code, roster)?
         .select([col("index"), col("day"), col("influencer_id"), col("code"), col("claimants"), col("by_link")])
         .sort_by_exprs([col("day"), col("index")], by_day)
         .collect()?;
     // Only the columns the periods read are gathered.
-    let kept = ["file", "row", "name", "currency", "fx_missing", "day", "revenue_micros", "revenue_rest"];
-    let kept = counted.select(kept.into_iter().chain(["discounts_micros", "refunds_micros"]))?;
+    let kept = counted.select(ATTRIBUTED_FROM_COUNTED)?;
     drop(counted);
-    let mut attributed = kept.take(winners.column("index")?.idx()?)?;
+    let mut attributed = kept.take(attributions.column("index")?.idx()?)?;
     drop(kept);
     for name in ["influencer_id", "code", "claimants", "by_link"] {
-        attributed.with_column(winners.column(name)?.clone())?;
+        attributed.with_column(attributions.column(name)?.clone())?;
     }
     let returned = attributed.column("refunds_micros")?.i64()?.gt(0).with_name("returned".into());
     attributed.with_column(returned.into_column())?;
