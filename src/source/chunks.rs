@@ -43,8 +43,9 @@ type Spare = (Vec<u8>, Vec<(u64, u64)>);
 /// Runs `run` on every chunk of `file` (a lazy frame of `columns` as text, and `row`, each
 /// row's index in the file) and stacks each of its results over the chunks, in file order,
 /// one chunk per frame (the results keep one polars chunk per chunk of the file, aligned
-/// across their columns: rechunking is the caller's choice). `state` is passed from chunk to chunk (what a query must know of the
-/// chunk before). Returns the results and what the check found.
+/// across their columns: rechunking is the caller's choice). `state` is passed from chunk to
+/// chunk (what a query must know of the chunk before). Returns the results and what the
+/// check found.
 pub fn collect<S>(
     file: &DiskCsv,
     columns: &[&str],
