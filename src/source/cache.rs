@@ -9,19 +9,27 @@
 //! its parquet reads back with the recorded height; anything else (a changed file, a torn or
 //! corrupt entry, another reader version) is rebuilt from the file. Files that had rejected
 //! rows are not cached, so their rejects are reported on every run.
+//!
+//! An entry is written in the background while the run goes on ([`Cache::put`]); the cache
+//! waits for its writes when it is dropped ([`Cache::wait`]), once a run's inputs are read and
+//! prepared. A write that fails or is cut short is never read: it has a temporary name until
+//! it is whole.
 
 use super::identity::Identity;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 
 /// Bump when a reader's output changes: every older entry is then rebuilt.
 pub const READER_VERSION: u32 = 3;
 
-/// The cache folder of one state folder, or none (the cache switched off).
-#[derive(Debug, Clone)]
+/// The cache folder of one state folder, and the entries being written to it.
+#[derive(Debug)]
 pub struct Cache {
     dir: PathBuf,
+    writing: Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// What is kept beside a cached frame.
@@ -41,7 +49,7 @@ pub struct Entry {
 
 impl Cache {
     pub fn new(state_dir: &Path) -> Self {
-        Self { dir: state_dir.join("parse-cache") }
+        Self { dir: state_dir.join("parse-cache"), writing: Mutex::new(Vec::new()) }
     }
 
     /// The identity key of `path` for `reader` (with `extra`, e.g. the zone); none when the
@@ -83,33 +91,60 @@ impl Cache {
         }
     }
 
-    /// Keeps `frame` under `key`; a failure only loses the cache entry.
-    pub fn put(&self, key: &str, frame: &mut DataFrame, entry: &Entry) {
-        if let Err(e) = self.try_put(key, frame, entry) {
-            tracing::warn!(error = %e, "could not keep a parse cache entry");
+    /// Keeps `frame` under `key`, written on a thread of its own (the frame's columns are
+    /// shared, not copied); a failure only loses the cache entry.
+    pub fn put(&self, key: &str, frame: &DataFrame, entry: &Entry) {
+        let (dir, (frame_path, entry_path)) = (self.dir.clone(), self.paths(key));
+        let (mut frame, entry) = (frame.clone(), entry.clone());
+        let write = move || {
+            if let Err(e) = write(&dir, &frame_path, &entry_path, &mut frame, &entry) {
+                tracing::warn!(error = %e, "could not keep a parse cache entry");
+            }
+        };
+        match std::thread::Builder::new().name("cache-writer".into()).spawn(write) {
+            Ok(handle) => self.writing.lock().unwrap_or_else(|p| p.into_inner()).push(handle),
+            Err(e) => tracing::warn!(error = %e, "could not keep a parse cache entry"),
         }
     }
 
-    fn try_put(&self, key: &str, frame: &mut DataFrame, entry: &Entry) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let (frame_path, entry_path) = self.paths(key);
-        let tmp = frame_path.with_extension(format!("tmp{}", std::process::id()));
-        let writer = ParquetWriter::new(std::fs::File::create(&tmp)?);
-        if frame.should_rechunk() {
-            writer.finish(frame)?;
-        } else {
-            // Chunks aligned across the columns (a file read chunk by chunk) are written as
-            // they are, one row group each: no copy of the frame.
-            let mut batched = writer.batched(frame.schema())?;
-            batched.write_batch(frame)?;
-            batched.finish()?;
+    /// Waits until every entry put so far is written (or has failed).
+    pub fn wait(&self) {
+        let handles = std::mem::take(&mut *self.writing.lock().unwrap_or_else(|p| p.into_inner()));
+        for handle in handles {
+            let _ = handle.join();
         }
-        std::fs::rename(&tmp, &frame_path)?;
-        let tmp = entry_path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec(entry)?)?;
-        std::fs::rename(&tmp, &entry_path)?;
-        Ok(())
     }
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        self.wait();
+    }
+}
+
+/// Writes one entry: the frame (LZ4, no statistics: it is only ever read whole, and fast to
+/// write), then the entry beside it, each under a temporary name of its own renamed once
+/// complete.
+fn write(dir: &Path, frame_path: &Path, entry_path: &Path, frame: &mut DataFrame, entry: &Entry) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".frame").tempfile_in(dir)?;
+    let writer = ParquetWriter::new(tmp.as_file_mut())
+        .with_compression(ParquetCompression::Lz4Raw)
+        .with_statistics(StatisticsOptions::empty());
+    if frame.should_rechunk() {
+        writer.finish(frame)?;
+    } else {
+        // Chunks aligned across the columns (a file read chunk by chunk) are written as they
+        // are, one row group each: no copy of the frame.
+        let mut batched = writer.batched(frame.schema())?;
+        batched.write_batch(frame)?;
+        batched.finish()?;
+    }
+    tmp.persist(frame_path)?;
+    let mut tmp = tempfile::Builder::new().prefix(".entry").tempfile_in(dir)?;
+    std::io::Write::write_all(tmp.as_file_mut(), &serde_json::to_vec(entry)?)?;
+    tmp.persist(entry_path)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -123,7 +158,7 @@ mod tests {
         std::fs::write(&file, "a\n1\n").unwrap();
         let cache = Cache::new(dir.path());
         let key = Cache::key(&file, Identity::of(&file).unwrap(), "shopify", "Europe/Copenhagen").unwrap();
-        let mut df = df!("a" => [1i64, 2]).unwrap();
+        let df = df!("a" => [1i64, 2]).unwrap();
         let entry = Entry {
             key: key.clone(),
             sha256: "x".into(),
@@ -133,7 +168,10 @@ mod tests {
             height: 2,
             unowned: vec![],
         };
-        cache.put(&key, &mut df, &entry);
+        cache.put(&key, &df, &entry);
+        // Written in the background: complete once the cache that put it is dropped.
+        drop(cache);
+        let cache = Cache::new(dir.path());
         assert_eq!(cache.get(&key, &["a"]).map(|(d, e)| (d.height(), e)), Some((2, entry.clone())));
         assert!(cache.get(&key, &["a", "b"]).is_none(), "a frame of another shape is not used");
 
@@ -147,10 +185,12 @@ mod tests {
         chunked.vstack_mut_owned_unchecked(df!("a" => [3i64]).unwrap());
         assert!(!chunked.should_rechunk() && chunked.first_col_n_chunks() == 2);
         let three = Entry { height: 3, ..entry.clone() };
-        cache.put(&key, &mut chunked, &three);
+        cache.put(&key, &chunked, &three);
+        cache.wait();
         let (back, _) = cache.get(&key, &["a"]).expect("a chunked frame reads back");
         assert_eq!(back.column("a").unwrap().i64().unwrap().iter().collect::<Vec<_>>(), [Some(1), Some(2), Some(3)]);
-        cache.put(&key, &mut df, &entry);
+        cache.put(&key, &df, &entry);
+        cache.wait();
 
         let (frame_path, _) = cache.paths(&key);
         let bytes = std::fs::read(&frame_path).unwrap();

@@ -96,7 +96,7 @@ fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>
         return Ok(FileRead { kept, sha256: entry.sha256, identity, rows: entry.rows, earliest, recorded, lines });
     }
     let before = rejects.list.len();
-    let mut read = read_file(path, tz, rejects)?;
+    let read = read_file(path, tz, rejects)?;
     // Kept only when the file read is the one the key was made from (not replaced meanwhile).
     if rejects.list.len() == before && read.identity == identity {
         let entry = Entry {
@@ -108,7 +108,7 @@ fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>
             height: read.kept.height(),
             unowned: Vec::new(),
         };
-        cache.put(&key, &mut read.kept, &entry);
+        cache.put(&key, &read.kept, &entry);
     }
     Ok(read)
 }

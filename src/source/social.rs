@@ -377,7 +377,7 @@ fn read_all(
         let before = rejects.list.len();
         let (frame, read, seen) = read_file(path, rejects, owned, required, count_names, query, explain)?;
         let frame_err = |source| SourceError::Csv { path: path.to_path_buf(), source };
-        let mut kept = frame.lazy().select(columns).collect().map_err(frame_err)?;
+        let kept = frame.lazy().select(columns).collect().map_err(frame_err)?;
         // Kept only when the file read is the one the key was made from (not replaced meanwhile).
         if let (Some(cache), Some(key)) = (reader.cache, key)
             && rejects.list.len() == before
@@ -393,7 +393,7 @@ fn read_all(
                 height: kept.height(),
                 unowned,
             };
-            cache.put(&key, &mut kept, &entry);
+            cache.put(&key, &kept, &entry);
         }
         add_extras(&mut out, seen);
         frames.push(kept.lazy());
