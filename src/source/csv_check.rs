@@ -67,16 +67,18 @@ pub struct Scanner {
     capture: Option<Capture>,
 }
 
-/// Bit `i` is set where `block[i]` is `sep`, a quote or a newline (16 bytes per comparison).
-fn structural(block: &[u8; 64], sep: u8) -> u64 {
+/// Two masks of `block`: bit `i` of the first is set where `block[i]` is `sep`, of the second
+/// where it is a quote or a newline (16 bytes per comparison).
+fn structural(block: &[u8; 64], sep: u8) -> (u64, u64) {
     let (sep, quote, newline) = (u8x16::splat(sep), u8x16::splat(b'"'), u8x16::splat(b'\n'));
-    let mut found = 0u64;
+    let (mut seps, mut others) = (0u64, 0u64);
     for (k, part) in block.chunks_exact(16).enumerate() {
         let bytes = u8x16::new(part.try_into().unwrap_or([0; 16]));
-        let hit = bytes.simd_eq(sep) | bytes.simd_eq(quote) | bytes.simd_eq(newline);
-        found |= u64::from(hit.to_bitmask() as u16) << (16 * k);
+        seps |= u64::from(bytes.simd_eq(sep).to_bitmask() as u16) << (16 * k);
+        let other = bytes.simd_eq(quote) | bytes.simd_eq(newline);
+        others |= u64::from(other.to_bitmask() as u16) << (16 * k);
     }
-    found
+    (seps, others)
 }
 
 /// Not a wanted field.
@@ -89,6 +91,9 @@ pub const ABSENT: (u64, u64) = (u64::MAX, u64::MAX);
 struct Capture {
     /// For each field index of a record, its place among the wanted ones (or [`UNWANTED`]).
     slot_of: Vec<u32>,
+    /// For each field index, how many fields from it on are not wanted (fields past the last
+    /// wanted one: none are).
+    unwanted_run: Vec<u32>,
     /// The record being walked: (start, end) offsets of each wanted field, [`ABSENT`] until seen.
     current: Vec<(u64, u64)>,
     /// The wanted fields of every data record ended and not yet taken, record after record.
@@ -126,7 +131,12 @@ impl Scanner {
         for (slot, &field) in wanted.iter().enumerate() {
             slot_of[field] = slot as u32;
         }
-        self.capture = Some(Capture { slot_of, current: vec![ABSENT; wanted.len()], ended: Vec::new() });
+        let mut unwanted_run = vec![0u32; slot_of.len()];
+        for field in (0..slot_of.len()).rev() {
+            let after = unwanted_run.get(field + 1).copied().unwrap_or(u32::MAX);
+            unwanted_run[field] = if slot_of[field] == UNWANTED { after.saturating_add(1) } else { 0 };
+        }
+        self.capture = Some(Capture { slot_of, unwanted_run, current: vec![ABSENT; wanted.len()], ended: Vec::new() });
         self
     }
 
@@ -175,14 +185,24 @@ impl Scanner {
         self.offset += chunk.len() as u64;
     }
 
+    /// How many fields from the one being walked on are not wanted (all, when nothing is).
+    #[inline]
+    fn unwanted_ahead(&self) -> u32 {
+        match &self.capture {
+            Some(c) => c.unwanted_run.get(self.fields - 1).copied().unwrap_or(u32::MAX),
+            None => u32::MAX,
+        }
+    }
+
     /// Walks `chunk` 64 bytes at a time: the separators, quotes and newlines of a block are
-    /// found at once ([`structural`]) and handled in order.
+    /// found at once ([`structural`]) and handled in order; separators that end fields nobody
+    /// wants, outside quotes, are only counted.
     fn walk(&mut self, chunk: &[u8]) {
         // Where the bytes not yet looked at begin (just after the last byte handled).
         let mut last = 0;
         for (k, block) in chunk.chunks(64).enumerate() {
             let base = k * 64;
-            let mut found = match <&[u8; 64]>::try_from(block) {
+            let (seps, others) = match <&[u8; 64]>::try_from(block) {
                 Ok(full) => structural(full, self.sep),
                 Err(_) => {
                     let mut padded = [0u8; 64];
@@ -190,8 +210,35 @@ impl Scanner {
                     structural(&padded, self.sep)
                 }
             };
+            let mut found = seps | others;
             while found != 0 {
-                let j = base + found.trailing_zeros() as usize;
+                let lowest = found & found.wrapping_neg();
+                if !self.in_quotes && seps & lowest != 0 {
+                    let skip = self.unwanted_ahead();
+                    if skip > 1 {
+                        // The separators before the next quote or newline, as many as end
+                        // unwanted fields: the state after them is the state after the last.
+                        let stop = others & found;
+                        let run = if stop == 0 { found } else { found & ((stop & stop.wrapping_neg()) - 1) };
+                        let n = run.count_ones().min(skip);
+                        if n > 1 {
+                            let mut left = run;
+                            for _ in 1..n {
+                                left &= left - 1;
+                            }
+                            let j = base + left.trailing_zeros() as usize;
+                            found &= !(left ^ (left - 1));
+                            self.fields += n as usize;
+                            self.field_start = self.offset + j as u64 + 1;
+                            self.content = true;
+                            self.at_field_start = true;
+                            self.quoted_field = false;
+                            last = j + 1;
+                            continue;
+                        }
+                    }
+                }
+                let j = base + lowest.trailing_zeros() as usize;
                 found &= found - 1;
                 self.step(chunk, last, j);
                 last = j + 1;
@@ -378,5 +425,42 @@ mod tests {
         let s = scan(b"a,b\n5\" screen,2\n3,4\n", 5);
         assert!(s.issues.is_empty());
         assert_eq!(s.rows(), 2);
+    }
+
+    /// The wanted spans, rows, lines and issues of a walk.
+    type Walked = (Vec<(u64, u64)>, usize, Vec<u32>, Vec<Issue>);
+
+    /// The fields, rows, lines and issues of `text` fed in `chunk`-byte pieces, capturing
+    /// `wanted` (none: every separator takes the counting path).
+    fn walked(text: &[u8], chunk: usize, wanted: Option<&[usize]>) -> Walked {
+        let mut s = Scanner::new(b',', true);
+        if let Some(wanted) = wanted {
+            s = s.capturing(wanted);
+        }
+        for part in text.chunks(chunk) {
+            s.feed(part);
+        }
+        s.finish();
+        (s.take_fields(Vec::new()), s.rows(), s.take_starts(), s.issues.clone())
+    }
+
+    proptest::proptest! {
+        /// Counting the separators of unwanted fields gives what walking each one gives:
+        /// the same rows, lines and issues, and the same spans for the fields wanted.
+        #[test]
+        fn runs_of_unwanted_fields_are_counted_as_walked(
+            text in proptest::collection::vec(proptest::sample::select(b"ab,,,\"\n\r ".to_vec()), 0..400),
+            chunk in 1usize..130,
+            every in 1usize..4,
+        ) {
+            let all: Vec<usize> = (0..12).collect();
+            let some: Vec<usize> = all.iter().copied().filter(|f| f % every == 0).collect();
+            let (all_fields, rows, starts, issues) = walked(&text, chunk, Some(&all));
+            let (some_fields, ..) = walked(&text, chunk, Some(&some));
+            let none = walked(&text, chunk, None);
+            proptest::prop_assert_eq!((none.1, &none.2, &none.3), (rows, &starts, &issues));
+            let picked: Vec<(u64, u64)> = all_fields.chunks(all.len()).flat_map(|r| some.iter().map(|&f| r[f])).collect();
+            proptest::prop_assert_eq!(some_fields, picked);
+        }
     }
 }
