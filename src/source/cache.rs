@@ -11,9 +11,8 @@
 //! rows are not cached, so their rejects are reported on every run.
 //!
 //! An entry is written in the background while the run goes on ([`Cache::put`]); the cache
-//! waits for its writes when it is dropped ([`Cache::wait`]), once a run's inputs are read and
-//! prepared. A write that fails or is cut short is never read: it has a temporary name until
-//! it is whole.
+//! waits for its writes when it is dropped ([`Cache::wait`]), once a run's inputs are read. A
+//! write that fails or is cut short is never read: it has a temporary name until it is whole.
 
 use super::identity::Identity;
 use polars::prelude::*;

@@ -53,6 +53,21 @@ pub fn split(cell: &str) -> Vec<String> {
     distinct(cell.split(" + ").flat_map(|part| part.split(", ")))
 }
 
+/// Whether `cell` holds one code written plainly (printable ASCII, no separator of [`split`]'s,
+/// something besides spaces); if so, `out` is that code as [`split`] gives it (trimmed,
+/// upper-case). Cells are mostly like this: no allocation for them.
+pub fn single_plain(cell: &str, out: &mut String) -> bool {
+    let bytes = cell.as_bytes();
+    let plain = bytes.iter().all(|b| (b' '..=b'~').contains(b)) && !bytes.contains(&b',') && !cell.contains(" + ");
+    let trimmed = cell.trim();
+    if !plain || trimmed.is_empty() {
+        return false;
+    }
+    out.clear();
+    out.extend(trimmed.chars().map(|c| c.to_ascii_uppercase()));
+    true
+}
+
 /// The codes of a coupon cell of another export (WooCommerce and generic CSVs): as [`split`],
 /// and also separated by `;`, `|` or a bare `,`; SkyVerge's
 /// `code:A|description:…|amount:5.00;code:B|…` gives its `code:` parts.
@@ -78,6 +93,18 @@ pub fn is_title(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_single_code_is_what_split_gives() {
+        let mut one = String::new();
+        for cell in ["summer30", " Summer30 ", "Custom discount", "A+B", "A-1_x.Y"] {
+            assert!(single_plain(cell, &mut one), "{cell:?}");
+            assert_eq!(vec![one.clone()], split(cell), "{cell:?}");
+        }
+        for cell in ["", "   ", "A + B", "A, B", "A,B", "ÆBLE10", "A\u{200B}B", "A\tB"] {
+            assert!(!single_plain(cell, &mut one), "{cell:?}");
+        }
+    }
 
     #[test]
     fn both_separators_and_repeats_count_once() {

@@ -6,6 +6,7 @@ use super::links::OrderLink;
 use super::values::{Stamp, ValueError, convert, parse_stamp, to_micros};
 use chrono_tz::Tz;
 use polars::prelude::*;
+use polars_arrow::array::{MutablePlString, Utf8ViewArray};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -224,17 +225,37 @@ impl FrameSink {
     /// The code cells of `kept`, split.
     fn push_codes(&mut self, file: u32, kept: &DataFrame) -> Result<(), PushError> {
         let rows = kept.column("row")?.u32()?;
-        let (mut code_rows, mut code_pos, mut code_text, mut titles) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut code_rows, mut code_pos, mut titles) = (Vec::new(), Vec::new(), Vec::new());
+        let mut code_text = MutablePlString::with_capacity(kept.height());
+        let mut one = String::new();
         for (row, cell) in rows.iter().zip(kept.column("code_cell")?.str()?.iter()) {
-            for (pos, c) in super::codes::split(cell.unwrap_or("")).into_iter().enumerate() {
+            let cell = cell.unwrap_or("");
+            let mut push = |pos: usize, code: &str| {
                 code_rows.push(row.unwrap_or(0));
                 code_pos.push(pos as u32);
-                titles.push(super::codes::is_title(&c));
-                code_text.push(c);
+                titles.push(super::codes::is_title(code));
+                code_text.push_value(code);
+            };
+            if super::codes::single_plain(cell, &mut one) {
+                push(0, &one);
+                continue;
+            }
+            for (pos, code) in super::codes::split(cell).into_iter().enumerate() {
+                push(pos, &code);
             }
         }
         let m = code_rows.len();
-        let codes = df!("file" => vec![file; m], "row" => code_rows, "pos" => code_pos, "code" => code_text, "title" => titles)?;
+        let code_text: Utf8ViewArray = code_text.freeze();
+        let codes = DataFrame::new(
+            m,
+            vec![
+                Column::new("file".into(), vec![file; m]),
+                Column::new("row".into(), code_rows),
+                Column::new("pos".into(), code_pos),
+                StringChunked::with_chunk("code".into(), code_text).into_column(),
+                Column::new("title".into(), titles),
+            ],
+        )?;
         self.codes.push(codes);
         Ok(())
     }
