@@ -10,7 +10,6 @@ use super::values::{
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use polars::prelude::*;
-use std::collections::HashMap;
 
 /// `expr` (text) parsed cell by cell into a column of `T`: `make` gives a parser per batch
 /// (which may keep a cache); a null cell stays null.
@@ -43,7 +42,7 @@ pub fn map_text(expr: Expr, f: impl Fn(&str) -> String + Send + Sync + 'static) 
 /// `expr` (text) as the day number (days since 1970-01-01) of each stamp in `tz`.
 pub fn day_expr(expr: Expr, tz: Tz) -> Expr {
     parse_cells::<Int32Type, _>(expr, move || {
-        let mut days = DayCache { tz, buckets: HashMap::new() };
+        let mut days = DayCache::new(tz);
         move |s: &str| days.day(s)
     })
 }
@@ -177,10 +176,16 @@ fn fast_micros(s: &str, style: DecimalStyle) -> Option<i64> {
 /// every zone offset in use since 1970 changes.
 struct DayCache {
     tz: Tz,
-    buckets: HashMap<i64, i32>,
+    buckets: PlHashMap<i64, i32>,
+    /// The last bucket looked up and its day (exports list orders in time order).
+    last: Option<(i64, i32)>,
 }
 
 impl DayCache {
+    fn new(tz: Tz) -> Self {
+        Self { tz, buckets: PlHashMap::default(), last: None }
+    }
+
     fn day(&mut self, raw: &str) -> Option<i32> {
         let s = raw.trim();
         if let Some(date) = fast_date(s) {
@@ -189,11 +194,18 @@ impl DayCache {
         match fast_instant(s) {
             Some(secs) if secs >= 0 => {
                 let bucket = secs.div_euclid(900);
+                if let Some((last, day)) = self.last
+                    && last == bucket
+                {
+                    return Some(day);
+                }
                 let tz = self.tz;
-                Some(*self.buckets.entry(bucket).or_insert_with(|| {
+                let day = *self.buckets.entry(bucket).or_insert_with(|| {
                     let at = chrono::Utc.timestamp_opt(bucket * 900, 0).single().unwrap_or_default();
                     crate::period::day_number(at.with_timezone(&tz).date_naive())
-                }))
+                });
+                self.last = Some((bucket, day));
+                Some(day)
             }
             _ => parse_stamp(s).ok().map(|stamp| crate::period::day_number(stamp.day_in(self.tz))),
         }
@@ -242,7 +254,7 @@ mod tests {
             }
         }
         let cph: Tz = "Europe/Copenhagen".parse().unwrap();
-        let mut days = DayCache { tz: cph, buckets: HashMap::new() };
+        let mut days = DayCache::new(cph);
         for raw in
             ["2026-11-02 23:30:00 +0000", "2026-10-25 00:59:59 +0200", "2026-10-24 22:30:00 +0000", "2026-03-29 01:59:00 +0100"]
         {

@@ -78,25 +78,21 @@ pub fn collect<S>(
             // Each chunk is checked for UTF-8 whole, once (then its fields are cut at ASCII
             // bytes); after a failure the rest is still read: the check reports every
             // malformed record, and a later chunk may show the file is not UTF-8 after all.
-            let bytes = match String::from_utf8(chunk.bytes) {
+            match simdutf8::basic::from_utf8(&chunk.bytes) {
                 Ok(text) => {
                     if let (false, Ok(frames)) = (not_utf8, stacked.as_mut()) {
                         let t = std::time::Instant::now();
-                        let frame = text_columns(&text, &layout, columns);
+                        let frame = text_columns(text, &layout, columns);
                         columned += t.elapsed();
                         let result = frame.and_then(|frame| run(frame.lazy(), state));
                         if let Err(e) = result.and_then(|next| stack(frames, next)) {
                             stacked = Err(e);
                         }
                     }
-                    text.into_bytes()
                 }
-                Err(e) => {
-                    not_utf8 = true;
-                    e.into_bytes()
-                }
-            };
-            let _ = spare_tx.send((bytes, chunk.fields));
+                Err(_) => not_utf8 = true,
+            }
+            let _ = spare_tx.send((chunk.bytes, chunk.fields));
             worked += clock.elapsed();
             clock = std::time::Instant::now();
         }
