@@ -104,16 +104,18 @@ fn when_bad(name: &str, alias: String) -> Expr {
     when(col("bad")).then(col(name)).otherwise(lit(NULL).cast(DataType::String)).alias(alias)
 }
 
-/// Parsed count columns (null when empty), and `bad` for a non-empty cell that is not a count.
+/// Parsed count columns (null when empty), and `bad` for a non-empty cell that is not a count:
+/// an expression over the parsed columns and the raw cells (`raw_count_{m}`, `m` the count's
+/// place in `c.counts`), so each cell is parsed once.
 fn counts(c: &Columns, canonical: &[&str], style: DecimalStyle) -> (Vec<Expr>, Expr) {
     let mut parsed = Vec::new();
     let mut bad = lit(false);
-    for (name, column) in canonical.iter().zip(&c.counts) {
+    for (m, (name, column)) in canonical.iter().zip(&c.counts).enumerate() {
         match column {
             Some(column) => {
-                let raw = col(column.as_str()).str().strip_chars(lit(NULL)).fill_null(lit(""));
+                let raw = col(format!("raw_count_{m}")).str().strip_chars(lit(NULL)).fill_null(lit(""));
                 parsed.push(count_expr(col(column.as_str()), style).alias(*name));
-                bad = bad.or(raw.neq(lit("")).and(count_expr(col(column.as_str()), style).is_null()));
+                bad = bad.or(raw.neq(lit("")).and(col(*name).is_null()));
             }
             None => parsed.push(lit(NULL).cast(DataType::Int64).alias(*name)),
         }
@@ -253,7 +255,6 @@ pub fn read_posts(
         cells.push(map_text(col(id), normalize_id).alias("post_id"));
         cells.push(day_expr(col(at), tz).alias("day"));
         cells.extend(parsed);
-        cells.push(bad_counts.alias("bad_counts"));
         cells.push(col(platform).alias("raw_platform"));
         cells.push(col(at).alias("raw_at"));
         cells.extend(
@@ -272,7 +273,7 @@ pub fn read_posts(
                 .filter(|(_, n)| n.is_some())
                 .map(|(m, _)| when_bad(&format!("raw_count_{m}"), format!("raw_count_{m}"))),
         );
-        lf.select(cells).with_column(bad.alias("bad")).select(out)
+        lf.select(cells).with_column(bad_counts.alias("bad_counts")).with_column(bad.alias("bad")).select(out)
     };
     let explain = |bad: &DataFrame, i: usize, c: &Columns, style: DecimalStyle| {
         if let Some(error) = platform_error(bad, i, c)? {
@@ -309,12 +310,11 @@ pub fn read_followers(
         cells.extend(account_exprs(platform, handle));
         cells.push(date_day_expr(col(date)).alias("day"));
         cells.extend(parsed);
-        cells.push(bad_count.alias("bad_counts"));
         cells.push(col(platform).alias("raw_platform"));
         cells.push(col(date).alias("raw_date"));
         cells.extend(c.counts.iter().flatten().map(|n| col(n.as_str()).alias("raw_count_0")));
         let bad = col("platform").is_null().or(col("day").is_null()).or(col("followers").is_null()).or(col("bad_counts"));
-        lf.select(cells).with_column(bad.alias("bad")).select([
+        lf.select(cells).with_column(bad_count.alias("bad_counts")).with_column(bad.alias("bad")).select([
             col("row"),
             col("platform"),
             col("handle"),
