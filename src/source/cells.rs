@@ -39,6 +39,18 @@ pub fn map_text(expr: Expr, f: impl Fn(&str) -> String + Send + Sync + 'static) 
     )
 }
 
+/// `expr` (text): whether each cell is empty or only whitespace (a null one is), without
+/// copying the cells.
+pub fn blank_expr(expr: Expr) -> Expr {
+    expr.map(
+        |c: Column| {
+            let out: BooleanChunked = c.str()?.iter().map(|v| Some(v.is_none_or(|v| v.trim().is_empty()))).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+    )
+}
+
 /// `expr` (text) as the day number (days since 1970-01-01) of each stamp in `tz`.
 pub fn day_expr(expr: Expr, tz: Tz) -> Expr {
     parse_cells::<Int32Type, _>(expr, move || {

@@ -322,23 +322,26 @@ fn queries(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: Opti
 fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: Option<&str>) -> LazyFrame {
     let trimmed = |name: &str| col(name).str().strip_chars(lit(NULL)).fill_null(lit(""));
     let optional = |name: &Option<String>| name.as_deref().map_or(lit(""), trimmed);
+    // Cells that are only parsed are taken as they stand: their parsers trim, and trimming
+    // here would copy every one.
+    let untrimmed = |name: &Option<String>| name.as_deref().map_or(lit(""), |n| col(n).fill_null(lit("")));
     let mut cells = vec![
         col("row"),
         col("name"),
-        trimmed(&c.created).alias("created_raw"),
+        col(&c.created).fill_null(lit("")).alias("created_raw"),
         trimmed(&c.code).alias("code_cell"),
         optional(&c.id).alias("id"),
         optional(&c.status).alias("status"),
         optional(&c.currency).alias("currency"),
         optional(&c.cancelled).alias("cancelled_raw"),
-        optional(&c.paid).alias("paid_raw"),
-        optional(&c.fulfilled).alias("fulfilled_raw"),
-        optional(&c.notes).alias("notes_raw"),
-        optional(&c.landing).alias("landing_raw"),
-        optional(&c.referring).alias("referring_raw"),
+        untrimmed(&c.paid).alias("paid_raw"),
+        untrimmed(&c.fulfilled).alias("fulfilled_raw"),
+        untrimmed(&c.notes).alias("notes_raw"),
+        untrimmed(&c.landing).alias("landing_raw"),
+        untrimmed(&c.referring).alias("referring_raw"),
     ];
     for (m, (canonical, ..)) in MONEY.iter().enumerate() {
-        cells.push(optional(&c.money[m]).alias(format!("{canonical}_raw")));
+        cells.push(untrimmed(&c.money[m]).alias(format!("{canonical}_raw")));
     }
     let named = when(col("name").neq(lit(""))).then(col("name")).otherwise(lit(NULL).cast(DataType::String));
     // A row whose Name is the previous named row's is another line item of the same order.
@@ -354,7 +357,7 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: O
     for (canonical, ..) in MONEY {
         parsed.push(micros_expr(col(format!("{canonical}_raw")), style).alias(canonical));
     }
-    let unreadable = |m: &str| col(format!("{m}_raw")).neq(lit("")).and(col(m).is_null());
+    let unreadable = |m: &str| super::cells::blank_expr(col(format!("{m}_raw"))).not().and(col(m).is_null());
     let bad = col("name")
         .eq(lit(""))
         .or(col("day").is_null())
@@ -439,13 +442,13 @@ fn bad_cells(bad: &DataFrame, c: &Columns, style: DecimalStyle) -> PolarsResult<
             out.push((row, c.name.clone(), String::new(), ValueError("is empty")));
             continue;
         }
-        let created = created.get(i).unwrap_or("");
+        let created = created.get(i).unwrap_or("").trim();
         if let Err(reason) = parse_stamp(created) {
             out.push((row, c.created.clone(), created.to_string(), reason));
             continue;
         }
         for (m, (canonical, _, required)) in MONEY.iter().enumerate() {
-            let raw = raws[m].get(i).unwrap_or("");
+            let raw = raws[m].get(i).unwrap_or("").trim();
             if raw.is_empty() && !required {
                 continue;
             }
