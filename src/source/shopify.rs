@@ -351,8 +351,8 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: O
     let mut parsed = vec![
         day_expr(col("created_raw"), tz).alias("day"),
         polars::lazy::dsl::max_horizontal(stamps).unwrap_or_else(|_| lit(NULL).cast(DataType::Int64)).alias("recorded_at"),
-        link_or(link_or(link_expr(col("notes_raw"), 0), "landing_raw", 0), "referring_raw", 0).alias("utm_campaign"),
-        link_or(link_expr(col("notes_raw"), 1), "landing_raw", 1).alias("landing_path"),
+        links(c, 0).alias("utm_campaign"),
+        links(c, 1).alias("landing_path"),
     ];
     for (canonical, ..) in MONEY {
         parsed.push(micros_expr(col(format!("{canonical}_raw")), style).alias(canonical));
@@ -373,6 +373,23 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: O
         .select(cells)
         .with_columns(parsed)
         .with_column(bad.alias("bad"))
+}
+
+/// The UTM campaign (`field` 0) or landing path (1) an order's link cells show: a note's link
+/// first, then the landing site, then (a campaign only) the referrer. Only the export's own
+/// columns are parsed (an absent one would be parsed as an empty cell on every row).
+fn links(c: &Columns, field: usize) -> Expr {
+    let mut link = match c.notes {
+        Some(_) => link_expr(col("notes_raw"), field),
+        None => lit(""),
+    };
+    if c.landing.is_some() {
+        link = link_or(link, "landing_raw", field);
+    }
+    if c.referring.is_some() && field == 0 {
+        link = link_or(link, "referring_raw", field);
+    }
+    link
 }
 
 /// `first`, or where it is empty what the URL column `raw` shows (a note's link first, then the
