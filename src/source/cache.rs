@@ -10,25 +10,28 @@
 //! corrupt entry, another reader version) is rebuilt from the file. Files that had rejected
 //! rows are not cached, so their rejects are reported on every run.
 //!
-//! An entry is written in the background while the run goes on ([`Cache::put`]); the cache
-//! waits for its writes when it is dropped ([`Cache::wait`]), once a run's inputs are read. A
-//! write that fails or is cut short is never read: it has a temporary name until it is whole.
+//! Entries are written in the background, one after another, by one thread per cache, while
+//! the run goes on ([`Cache::put`]); the cache waits for its writes when it is dropped
+//! ([`Cache::wait`]), once a run's inputs are read. A write that fails or is cut short is never
+//! read: it has a temporary name until it is whole.
 
 use super::identity::Identity;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 
 /// Bump when a reader's output changes: every older entry is then rebuilt.
 pub const READER_VERSION: u32 = 3;
 
-/// The cache folder of one state folder, and the entries being written to it.
+/// The cache folder of one state folder, and the thread writing entries to it (started by the
+/// first entry put, ended by [`Cache::wait`]).
 #[derive(Debug)]
 pub struct Cache {
     dir: PathBuf,
-    writing: Mutex<Vec<JoinHandle<()>>>,
+    writer: Mutex<Option<(Sender<Job>, JoinHandle<()>)>>,
 }
 
 /// What is kept beside a cached frame.
@@ -48,7 +51,7 @@ pub struct Entry {
 
 impl Cache {
     pub fn new(state_dir: &Path) -> Self {
-        Self { dir: state_dir.join("parse-cache"), writing: Mutex::new(Vec::new()) }
+        Self { dir: state_dir.join("parse-cache"), writer: Mutex::new(None) }
     }
 
     /// The identity key of `path` for `reader` (with `extra`, e.g. the zone); none when the
@@ -90,27 +93,45 @@ impl Cache {
         }
     }
 
-    /// Keeps `frame` under `key`, written on a thread of its own (the frame's columns are
-    /// shared, not copied); a failure only loses the cache entry.
+    /// Keeps `frame` under `key`, written by the cache's writer thread, one entry after
+    /// another (the frame's columns are shared, not copied); a failure only loses the entry.
     pub fn put(&self, key: &str, frame: &DataFrame, entry: &Entry) {
-        let (dir, (frame_path, entry_path)) = (self.dir.clone(), self.paths(key));
-        let (mut frame, entry) = (frame.clone(), entry.clone());
-        let write = move || {
-            if let Err(e) = write(&dir, &frame_path, &entry_path, &mut frame, &entry) {
-                tracing::warn!(error = %e, "could not keep a parse cache entry");
+        let (frame_path, entry_path) = self.paths(key);
+        let job = Job { frame_path, entry_path, frame: frame.clone(), entry: entry.clone(), span: tracing::Span::current() };
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if writer.is_none() {
+            let (tx, rx) = std::sync::mpsc::channel::<Job>();
+            let dir = self.dir.clone();
+            let spawned = std::thread::Builder::new().name("cache-writer".into()).spawn(move || {
+                for mut job in rx {
+                    let _span = job.span.enter();
+                    if let Err(e) = write(&dir, &job.frame_path, &job.entry_path, &mut job.frame, &job.entry) {
+                        tracing::warn!(error = %e, entry = %job.frame_path.display(), "could not keep a parse cache entry");
+                    }
+                }
+            });
+            match spawned {
+                Ok(handle) => *writer = Some((tx, handle)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not keep a parse cache entry");
+                    return;
+                }
             }
-        };
-        match std::thread::Builder::new().name("cache-writer".into()).spawn(write) {
-            Ok(handle) => self.writing.lock().unwrap_or_else(|p| p.into_inner()).push(handle),
-            Err(e) => tracing::warn!(error = %e, "could not keep a parse cache entry"),
+        }
+        if let Some((tx, _)) = writer.as_ref() {
+            // The writer ends only when its sender is dropped (in `wait`), so it receives.
+            let _ = tx.send(job);
         }
     }
 
     /// Waits until every entry put so far is written (or has failed).
     pub fn wait(&self) {
-        let handles = std::mem::take(&mut *self.writing.lock().unwrap_or_else(|p| p.into_inner()));
-        for handle in handles {
-            let _ = handle.join();
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some((tx, handle)) = writer {
+            drop(tx);
+            if handle.join().is_err() {
+                tracing::warn!("the parse cache's writer failed; its entries are read from the files next time");
+            }
         }
     }
 }
@@ -121,13 +142,23 @@ impl Drop for Cache {
     }
 }
 
+/// One entry for the writer thread, with the span it was put in (its warnings name the run).
+struct Job {
+    frame_path: PathBuf,
+    entry_path: PathBuf,
+    frame: DataFrame,
+    entry: Entry,
+    span: tracing::Span,
+}
+
 /// Writes one entry: the frame (LZ4, no statistics: it is only ever read whole, and fast to
-/// write), then the entry beside it, each under a temporary name of its own renamed once
-/// complete.
+/// write), then the entry beside it, each under a temporary name renamed once complete.
 fn write(dir: &Path, frame_path: &Path, entry_path: &Path, frame: &mut DataFrame, entry: &Entry) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".frame").tempfile_in(dir)?;
-    let writer = ParquetWriter::new(tmp.as_file_mut())
+    // One writer per cache, but another process may write the same entry meanwhile.
+    let tmp = |path: &Path| path.with_extension(format!("tmp{}", std::process::id()));
+    let frame_tmp = tmp(frame_path);
+    let writer = ParquetWriter::new(std::fs::File::create(&frame_tmp)?)
         .with_compression(ParquetCompression::Lz4Raw)
         .with_statistics(StatisticsOptions::empty());
     if frame.should_rechunk() {
@@ -139,10 +170,10 @@ fn write(dir: &Path, frame_path: &Path, entry_path: &Path, frame: &mut DataFrame
         batched.write_batch(frame)?;
         batched.finish()?;
     }
-    tmp.persist(frame_path)?;
-    let mut tmp = tempfile::Builder::new().prefix(".entry").tempfile_in(dir)?;
-    std::io::Write::write_all(tmp.as_file_mut(), &serde_json::to_vec(entry)?)?;
-    tmp.persist(entry_path)?;
+    std::fs::rename(&frame_tmp, frame_path)?;
+    let entry_tmp = tmp(entry_path);
+    std::fs::write(&entry_tmp, serde_json::to_vec(entry)?)?;
+    std::fs::rename(&entry_tmp, entry_path)?;
     Ok(())
 }
 
@@ -171,6 +202,16 @@ mod tests {
         // Written in the background: complete once the cache that put it is dropped.
         drop(cache);
         let cache = Cache::new(dir.path());
+        #[cfg(unix)]
+        {
+            // As readable as any file the user makes (the state folder may be shared).
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+            let (frame_path, entry_path) = cache.paths(&key);
+            std::fs::File::create(dir.path().join("made")).unwrap();
+            let made = mode(&dir.path().join("made"));
+            assert_eq!((mode(&frame_path), mode(&entry_path)), (made, made));
+        }
         assert_eq!(cache.get(&key, &["a"]).map(|(d, e)| (d.height(), e)), Some((2, entry.clone())));
         assert!(cache.get(&key, &["a", "b"]).is_none(), "a frame of another shape is not used");
 

@@ -113,9 +113,9 @@ fn counts(c: &Columns, canonical: &[&str], style: DecimalStyle) -> (Vec<Expr>, E
     for (m, (name, column)) in canonical.iter().zip(&c.counts).enumerate() {
         match column {
             Some(column) => {
-                let raw = col(format!("raw_count_{m}")).str().strip_chars(lit(NULL)).fill_null(lit(""));
+                let blank = super::cells::blank_expr(col(format!("raw_count_{m}")));
                 parsed.push(count_expr(col(column.as_str()), style).alias(*name));
-                bad = bad.or(raw.neq(lit("")).and(col(*name).is_null()));
+                bad = bad.or(blank.not().and(col(*name).is_null()));
             }
             None => parsed.push(lit(NULL).cast(DataType::Int64).alias(*name)),
         }
