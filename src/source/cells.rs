@@ -224,13 +224,14 @@ impl DayCache {
     }
 }
 
-/// Seconds since the epoch of `YYYY-MM-DD HH:MM:SS ±HHMM` (an offset within ±14:00) or of
-/// `YYYY-MM-DDTHH:MM:SSZ`.
+/// Seconds since the epoch of `YYYY-MM-DD HH:MM:SS ±HHMM` or `YYYY-MM-DDTHH:MM:SS±HH:MM` (an
+/// offset within ±14:00), or of `YYYY-MM-DDTHH:MM:SSZ`.
 fn fast_instant(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let utc = b.len() == 20 && b[10] == b'T' && b[19] == b'Z';
     let shopify = b.len() == 25 && b[10] == b' ' && b[19] == b' ';
-    if !(utc || shopify) || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+    let rfc = b.len() == 25 && b[10] == b'T' && b[22] == b':';
+    if !(utc || shopify || rfc) || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
         return None;
     }
     let num = |from: usize, to: usize| -> Option<u32> {
@@ -238,13 +239,17 @@ fn fast_instant(s: &str) -> Option<i64> {
     };
     let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
     let (h, m, sec) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    let (sign, oh, om) = match utc {
-        true => (1, 0, 0),
-        false => match b[20] {
-            b'+' => (1, num(21, 23)?, num(23, 25)?),
-            b'-' => (-1, num(21, 23)?, num(23, 25)?),
+    let (sign, oh, om) = if utc {
+        (1, 0, 0)
+    } else {
+        // Where the offset's sign, hours and minutes are.
+        let (at, hours, minutes) = if shopify { (20, 21, 23) } else { (19, 20, 23) };
+        let sign = match b[at] {
+            b'+' => 1,
+            b'-' => -1,
             _ => return None,
-        },
+        };
+        (sign, num(hours, hours + 2)?, num(minutes, minutes + 2)?)
     };
     if h > 23 || m > 59 || sec > 59 || om > 59 || oh * 60 + om > 14 * 60 {
         return None;
@@ -267,14 +272,27 @@ mod tests {
         }
         let cph: Tz = "Europe/Copenhagen".parse().unwrap();
         let mut days = DayCache::new(cph);
-        for raw in
-            ["2026-11-02 23:30:00 +0000", "2026-10-25 00:59:59 +0200", "2026-10-24 22:30:00 +0000", "2026-03-29 01:59:00 +0100"]
-        {
+        for raw in [
+            "2026-11-02 23:30:00 +0000",
+            "2026-10-25 00:59:59 +0200",
+            "2026-10-24 22:30:00 +0000",
+            "2026-03-29 01:59:00 +0100",
+            "2026-10-25T00:59:59+02:00",
+            "2026-10-24T23:30:00-01:30",
+            "2026-03-29T01:59:00+01:00",
+        ] {
             let general = parse_stamp(raw).map(|s| crate::period::day_number(s.day_in(cph))).ok();
             assert!(fast_instant(raw).is_some(), "{raw}");
             assert_eq!(days.day(raw), general, "{raw}");
         }
         assert_eq!(fast_instant("2026-11-02 23:30:00 +2500"), None);
+        assert_eq!(fast_instant("2026-11-02T23:30:00+25:00"), None);
+        assert_eq!(fast_instant("2026-11-02T23:30:00 01:00"), None);
+        assert_eq!(fast_instant("2026-10-25T00:59:59+02:00"), fast_instant("2026-10-25 00:59:59 +0200"));
+        for raw in ["2026-10-25T00:59:59+02:00", "2026-10-24T23:30:00-01:30", "2026-11-02 23:30:00 -0000"] {
+            let general = parse_stamp(raw).ok().and_then(|stamp| crate::source::orders::stamp_seconds(stamp, cph));
+            assert_eq!(fast_instant(raw), general, "{raw}");
+        }
         for raw in ["2026-10-25T00:59:59Z", "2026-10-24T22:30:00Z", "2026-10-25", "2026-02-30", "2026-13-01T00:00:00Z"] {
             let general = parse_stamp(raw).map(|s| crate::period::day_number(s.day_in(cph))).ok();
             assert_eq!(days.day(raw), general, "{raw}");
