@@ -55,7 +55,7 @@ pub fn split(cell: &str) -> Vec<String> {
 
 /// Whether `cell` holds one code written plainly (printable ASCII, no separator of [`split`]'s,
 /// something besides spaces); if so, `out` is that code as [`split`] gives it (trimmed,
-/// upper-case). Cells are mostly like this: no allocation for them.
+/// upper-case). Cells are mostly like this: `out` is reused, no `String` per cell.
 pub fn single_plain(cell: &str, out: &mut String) -> bool {
     let bytes = cell.as_bytes();
     let plain = bytes.iter().all(|b| (b' '..=b'~').contains(b)) && !bytes.contains(&b',') && !cell.contains(" + ");

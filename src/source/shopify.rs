@@ -324,11 +324,12 @@ fn first_rows(lf: LazyFrame, c: &Columns, tz: Tz, style: DecimalStyle, before: O
     let optional = |name: &Option<String>| name.as_deref().map_or(lit(""), trimmed);
     // Cells that are only parsed are taken as they stand: their parsers trim, and trimming
     // here would copy every one.
-    let untrimmed = |name: &Option<String>| name.as_deref().map_or(lit(""), |n| col(n).fill_null(lit("")));
+    let raw = |name: &str| col(name).fill_null(lit(""));
+    let untrimmed = |name: &Option<String>| name.as_deref().map_or(lit(""), raw);
     let mut cells = vec![
         col("row"),
         col("name"),
-        col(&c.created).fill_null(lit("")).alias("created_raw"),
+        raw(&c.created).alias("created_raw"),
         trimmed(&c.code).alias("code_cell"),
         optional(&c.id).alias("id"),
         optional(&c.status).alias("status"),
