@@ -92,41 +92,44 @@ pub fn prepare(orders: DataFrame, codes: LazyFrame, roster: &Roster) -> Result<O
         owners.push(id.to_string());
     }
     let roster_codes = df!("code" => code_list, "influencer_id" => owners)?.lazy();
-    let keys = [col("file"), col("row")];
     let needed = ["file", "row", "name", "day", "currency", "fx_missing", "utm_campaign", "landing_path"];
     let amounts = ["subtotal_micros", "total_micros", "discounts_micros", "refunds_micros"];
     let counted = with_revenue(counted_orders(&orders, &[needed.as_slice(), &amounts].concat())?)?;
     drop(orders);
-    let links = [col("file"), col("row"), col("day"), col("utm_campaign"), col("landing_path")];
-    let narrow = counted.clone().lazy().select(links).with_row_index("index", None);
+    let links = [order_number(), col("day"), col("utm_campaign"), col("landing_path")];
+    let narrow = counted.clone().lazy().select(links).with_row_index("index", None).collect()?;
+    let order = || [col("order")];
     let order_codes = codes
+        .with_column(order_number())
         .join(
-            narrow.clone().select([col("file"), col("row"), col("day")]),
-            keys.clone(),
-            keys.clone(),
+            narrow.clone().lazy().select([col("order"), col("day"), col("index")]),
+            order(),
+            order(),
             JoinArgs::new(JoinType::Inner),
         )
         .join(roster_codes, [col("code")], [col("code")], JoinArgs::new(JoinType::Left))
         .collect()?;
-    // Each order's roster codes in their order in the cell: the first one wins. One sort of
-    // all of them (group rows keep their frame order), not one sort per order.
-    let in_cell_order = [col("file"), col("row"), col("pos")];
+    // Each order's roster codes in their order in the cell: the first one wins. One sort of all
+    // of them by position (an order's codes have distinct positions; a group's rows keep the
+    // frame's order), not one sort per order.
     let winners = order_codes
         .clone()
         .lazy()
         .filter(col("influencer_id").is_not_null())
-        .sort_by_exprs(in_cell_order, SortMultipleOptions::default())
-        .group_by(keys.clone())
+        .sort_by_exprs([col("pos")], SortMultipleOptions::default())
+        .group_by([col("index")])
         .agg([
             col("influencer_id").first(),
             col("code").first(),
             col("influencer_id").n_unique().cast(DataType::Int64).alias("claimants"),
         ]);
-    let by_code = narrow.join(winners, keys.clone(), keys, JoinArgs::new(JoinType::Left));
-    let by_day = SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true);
+    let winners = spread(&winners.collect()?, narrow.height())?;
+    let by_code = narrow.hstack(winners.columns())?.lazy();
+    // By day, the orders of one day in their counted order: one sort on one whole number.
+    let day_then_index = (col("day").cast(DataType::Int64) * lit(1i64 << 32) + col("index").cast(DataType::Int64)).alias("at");
     let attributions = super::attribution::with_links(by_code, roster)?
         .select([col("index"), col("day"), col("influencer_id"), col("code"), col("claimants"), col("by_link")])
-        .sort_by_exprs([col("day"), col("index")], by_day)
+        .sort_by_exprs([day_then_index], SortMultipleOptions::default().with_nulls_last(true))
         .collect()?;
     // Only the columns the periods read are gathered.
     let kept = counted.select(ATTRIBUTED_FROM_COUNTED)?;
@@ -142,10 +145,29 @@ pub fn prepare(orders: DataFrame, codes: LazyFrame, roster: &Roster) -> Result<O
     let unmatched = order_codes
         .lazy()
         .filter(col("influencer_id").is_null())
-        .select([col("file"), col("row"), col("day"), col("code"), col("title")])
-        .unique_stable_generic(Some(vec![col("file"), col("row"), col("code")]), UniqueKeepStrategy::First);
+        .unique_stable_generic(Some(vec![col("order"), col("code")]), UniqueKeepStrategy::First)
+        .select([col("file"), col("row"), col("day"), col("code"), col("title")]);
     let unmatched = super::days::sorted(unmatched).collect()?;
     Ok(OrderBook { attributed, unmatched })
+}
+
+/// One whole number per order: its file in the high 32 bits, its file row in the low ones (a
+/// join or grouping on one column, not on two).
+fn order_number() -> Expr {
+    (col("file").cast(DataType::UInt64) * lit(1u64 << 32) + col("row").cast(DataType::UInt64)).alias("order")
+}
+
+/// `rows` (at most one per `index`, a row number of a frame of `height` rows) spread onto the
+/// rows of that frame: row i of the result is `rows`' row whose index is i, or nulls. A gather
+/// by row number, not a join.
+fn spread(rows: &DataFrame, height: usize) -> PolarsResult<DataFrame> {
+    let mut at: Vec<Option<IdxSize>> = vec![None; height];
+    for (k, index) in rows.column("index")?.idx()?.iter().enumerate() {
+        if let Some(slot) = index.and_then(|i| at.get_mut(i as usize)) {
+            *slot = Some(k as IdxSize);
+        }
+    }
+    rows.drop("index")?.take(&IdxCa::from_iter_options("at".into(), at.into_iter()))
 }
 
 fn in_period(frame: &DataFrame, from: i32, to: i32) -> LazyFrame {
