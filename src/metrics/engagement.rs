@@ -29,11 +29,16 @@ pub fn prepare_followers(followers: LazyFrame, accounts: LazyFrame) -> PolarsRes
 
 /// The rows of `frame` whose (platform, handle) is a roster account, in file order, with the
 /// account's columns and its number: `account`, its row in `accounts`.
+/// Joined on the handle alone, then the platforms compared: a join on one text column hashes
+/// it directly, one on two encodes both into a row key first.
 fn of_roster_accounts(frame: LazyFrame, accounts: LazyFrame) -> LazyFrame {
-    let keys = || [col("platform"), col("handle")];
     let mut in_file_order = JoinArgs::new(JoinType::Inner);
     in_file_order.maintain_order = MaintainOrderJoin::Left;
-    frame.join(accounts.with_row_index("account", None), keys(), keys(), in_file_order)
+    let accounts = accounts.with_row_index("account", None).rename(["platform"], ["account_platform"], true);
+    frame
+        .join(accounts, [col("handle")], [col("handle")], in_file_order)
+        .filter(col("platform").eq(col("account_platform")))
+        .drop(by_name(["account_platform"], true, false))
 }
 
 /// Each account's followers for a period ending on day `to`: its latest snapshot at or before

@@ -58,7 +58,8 @@ pub fn split(cell: &str) -> Vec<String> {
 /// upper-case). Cells are mostly like this: `out` is reused, no `String` per cell.
 pub fn single_plain(cell: &str, out: &mut String) -> bool {
     let bytes = cell.as_bytes();
-    let plain = bytes.iter().all(|b| (b' '..=b'~').contains(b)) && !bytes.contains(&b',') && !cell.contains(" + ");
+    let separator = bytes.contains(&b',') || (bytes.contains(&b'+') && cell.contains(" + "));
+    let plain = bytes.iter().all(|b| (b' '..=b'~').contains(b)) && !separator;
     let trimmed = cell.trim();
     if !plain || trimmed.is_empty() {
         return false;

@@ -225,13 +225,14 @@ impl FrameSink {
     /// The code cells of `kept`, split.
     fn push_codes(&mut self, file: u32, kept: &DataFrame) -> Result<(), PushError> {
         let rows = kept.column("row")?.u32()?;
-        let (mut code_rows, mut code_pos, mut titles) = (Vec::new(), Vec::new(), Vec::new());
-        let mut code_text = MutablePlString::with_capacity(kept.height());
+        let n = kept.height();
+        let (mut code_rows, mut code_pos, mut titles) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut code_text = MutablePlString::with_capacity(n);
         let mut one = String::new();
-        for (row, cell) in rows.iter().zip(kept.column("code_cell")?.str()?.iter()) {
+        for (row, cell) in rows.into_no_null_iter().zip(kept.column("code_cell")?.str()?.iter()) {
             let cell = cell.unwrap_or("");
             let mut push = |pos: usize, code: &str| {
-                code_rows.push(row.unwrap_or(0));
+                code_rows.push(row);
                 code_pos.push(pos as u32);
                 titles.push(super::codes::is_title(code));
                 code_text.push_value(code);
