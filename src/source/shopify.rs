@@ -266,6 +266,8 @@ fn keep_noting(keep: Expr, seen: &Arc<Mutex<Seen>>) -> Expr {
         let (bad, day, recorded) = (columns[1].bool()?, columns[2].i32()?, columns[3].i64()?);
         let (name, row) = (columns[4].str()?, columns[5].u32()?);
         let mut s = lock(&seen);
+        // The last named row of these, copied once.
+        let mut last: Option<(u32, &str)> = None;
         for (((bad, day), recorded), (name, row)) in
             bad.iter().zip(day.iter()).zip(recorded.iter()).zip(name.iter().zip(row.iter()))
         {
@@ -274,10 +276,15 @@ fn keep_noting(keep: Expr, seen: &Arc<Mutex<Seen>>) -> Expr {
                 s.recorded = recorded.map_or(s.recorded, |r| Some(s.recorded.map_or(r, |e| e.max(r))));
             }
             if let (Some(name), Some(row)) = (name.filter(|n| !n.is_empty()), row)
-                && s.last.as_ref().is_none_or(|(at, _)| *at < row)
+                && last.is_none_or(|(at, _)| at < row)
             {
-                s.last = Some((row, name.to_string()));
+                last = Some((row, name));
             }
+        }
+        if let Some((row, name)) = last
+            && s.last.as_ref().is_none_or(|(at, _)| *at < row)
+        {
+            s.last = Some((row, name.to_string()));
         }
         Ok(keep.with_name("keep".into()).into_column())
     };
