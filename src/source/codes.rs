@@ -65,7 +65,8 @@ pub fn single_plain(cell: &str, out: &mut String) -> bool {
         return false;
     }
     out.clear();
-    out.extend(trimmed.chars().map(|c| c.to_ascii_uppercase()));
+    out.push_str(trimmed);
+    out.make_ascii_uppercase();
     true
 }
 
