@@ -166,3 +166,35 @@ pub fn quality(posts: LazyFrame) -> PolarsResult<Quality> {
     }
     Ok(q)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One handle on two platforms, each owned by another influencer: a post is its own
+    /// platform's account's, and a post on a platform nobody holds that handle on is nobody's.
+    #[test]
+    fn posts_belong_to_the_account_of_their_platform_and_handle() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.csv");
+        std::fs::write(&path, "influencer_id,name,instagram,tiktok\nanna,Anna,@same,\nbo,Bo,,same\n").unwrap();
+        let (roster, ..) = crate::source::roster::read(&path, &mut crate::source::Rejects::new(false)).unwrap();
+        let accounts = accounts_frame(&roster).unwrap();
+        let mut posts = df!(
+            "platform" => ["tiktok", "instagram", "youtube", "instagram"],
+            "handle" => ["same", "same", "same", "other"],
+            "post_id" => ["p1", "p2", "p3", "p4"],
+            "day" => [20_001i32, 20_000, 20_000, 20_000],
+        )
+        .unwrap();
+        for m in METRICS {
+            posts.with_column(Column::new(m.into(), [1i64, 2, 3, 4])).unwrap();
+        }
+        let prepared = prepare_posts(posts, accounts).unwrap();
+        let text = |c: &str| prepared.column(c).unwrap().str().unwrap().iter().flatten().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(text("post_id"), ["p2", "p1"], "by day; the youtube and unknown posts are nobody's");
+        assert_eq!(text("influencer_id"), ["anna", "bo"]);
+        assert_eq!(text("platform"), ["instagram", "tiktok"], "no column of the account frame is left behind");
+        assert!(prepared.column("account_platform").is_err());
+    }
+}
