@@ -29,6 +29,7 @@ pub fn prepare_followers(followers: LazyFrame, accounts: LazyFrame) -> PolarsRes
 
 /// The rows of `frame` whose (platform, handle) is a roster account, in file order, with the
 /// account's columns and its number: `account`, its row in `accounts`.
+///
 /// Joined on the handle alone, then the platforms compared: a join on one text column hashes
 /// it directly, one on two encodes both into a row key first.
 fn of_roster_accounts(frame: LazyFrame, accounts: LazyFrame) -> LazyFrame {

@@ -129,7 +129,7 @@ pub fn prepare(orders: DataFrame, codes: LazyFrame, roster: &Roster) -> Result<O
     let day_then_index = (col("day").cast(DataType::Int64) * lit(1i64 << 32) + col("index").cast(DataType::Int64)).alias("at");
     let attributions = super::attribution::with_links(by_code, roster)?
         .select([col("index"), col("day"), col("influencer_id"), col("code"), col("claimants"), col("by_link")])
-        .sort_by_exprs([day_then_index], SortMultipleOptions::default().with_nulls_last(true))
+        .sort_by_exprs([day_then_index], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true))
         .collect()?;
     // Only the columns the periods read are gathered.
     let kept = counted.select(ATTRIBUTED_FROM_COUNTED)?;
