@@ -210,54 +210,18 @@ pub struct FrameSink {
 const AMOUNTS: [&str; 4] = ["subtotal", "total", "discounts", "refunds"];
 
 impl FrameSink {
-    pub fn push_frame(&mut self, file: u32, kept: DataFrame, currency: &Currency<'_>) -> Result<(), PushError> {
+    /// Adds the `kept` orders of file `file` and their `codes` ([`split_codes`] of them).
+    pub fn push_frame(&mut self, file: u32, kept: DataFrame, codes: DataFrame, currency: &Currency<'_>) -> Result<(), PushError> {
         // Most shops sell in the report's currency: their amounts are kept as they are.
         let orders = if kept.height() > 0 && at_par(&kept, currency)? {
             kept.clone().lazy().select(at_par_orders(file, currency.code)).collect()?
         } else {
             converted(file, &kept, currency)?
         };
-        self.push_codes(file, &kept)?;
-        self.orders.push(orders);
-        Ok(())
-    }
-
-    /// The code cells of `kept`, split.
-    fn push_codes(&mut self, file: u32, kept: &DataFrame) -> Result<(), PushError> {
-        let rows = kept.column("row")?.u32()?;
-        let n = kept.height();
-        let (mut code_rows, mut code_pos, mut titles) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut code_text = MutablePlString::with_capacity(n);
-        let mut one = String::new();
-        for (row, cell) in rows.into_no_null_iter().zip(kept.column("code_cell")?.str()?.iter()) {
-            let cell = cell.unwrap_or("");
-            let mut push = |pos: usize, code: &str| {
-                code_rows.push(row);
-                code_pos.push(pos as u32);
-                titles.push(super::codes::is_title(code));
-                code_text.push_value(code);
-            };
-            if super::codes::single_plain(cell, &mut one) {
-                push(0, &one);
-                continue;
-            }
-            for (pos, code) in super::codes::split(cell).into_iter().enumerate() {
-                push(pos, &code);
-            }
-        }
-        let m = code_rows.len();
-        let code_text: Utf8ViewArray = code_text.freeze();
-        let codes = DataFrame::new(
-            m,
-            vec![
-                Column::new("file".into(), vec![file; m]),
-                Column::new("row".into(), code_rows),
-                Column::new("pos".into(), code_pos),
-                StringChunked::with_chunk("code".into(), code_text).into_column(),
-                Column::new("title".into(), titles),
-            ],
-        )?;
+        let mut codes = codes;
+        codes.insert_column(0, Column::new("file".into(), vec![file; codes.height()]))?;
         self.codes.push(codes);
+        self.orders.push(orders);
         Ok(())
     }
 
@@ -274,6 +238,48 @@ impl FrameSink {
         Ok((stack(orders, self.orders)?, stack(codes, self.codes)?))
     }
 }
+
+/// The code cells of kept orders (their `row` and `code_cell` columns) split by
+/// [`super::codes::split`]: one row per code, `row`, `pos` (its place in the cell), `code` and
+/// `title` (whether it may be a discount title). A file's split codes are kept in the parse
+/// cache beside its orders.
+pub fn split_codes(kept: &DataFrame) -> PolarsResult<DataFrame> {
+    let rows = kept.column("row")?.u32()?;
+    let n = kept.height();
+    let (mut code_rows, mut code_pos, mut titles) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut code_text = MutablePlString::with_capacity(n);
+    let mut one = String::new();
+    for (row, cell) in rows.into_no_null_iter().zip(kept.column("code_cell")?.str()?.iter()) {
+        let cell = cell.unwrap_or("");
+        let mut push = |pos: usize, code: &str| {
+            code_rows.push(row);
+            code_pos.push(pos as u32);
+            titles.push(super::codes::is_title(code));
+            code_text.push_value(code);
+        };
+        if super::codes::single_plain(cell, &mut one) {
+            push(0, &one);
+            continue;
+        }
+        for (pos, code) in super::codes::split(cell).into_iter().enumerate() {
+            push(pos, &code);
+        }
+    }
+    let m = code_rows.len();
+    let code_text: Utf8ViewArray = code_text.freeze();
+    DataFrame::new(
+        m,
+        vec![
+            Column::new("row".into(), code_rows),
+            Column::new("pos".into(), code_pos),
+            StringChunked::with_chunk("code".into(), code_text).into_column(),
+            Column::new("title".into(), titles),
+        ],
+    )
+}
+
+/// The columns of [`split_codes`] (and of their parse cache entry).
+pub const SPLIT_CODES: [&str; 4] = ["row", "pos", "code", "title"];
 
 /// Every currency of `kept` is the report's or has a rate of exactly 1: no amount changes.
 fn at_par(kept: &DataFrame, currency: &Currency<'_>) -> PolarsResult<bool> {

@@ -12,7 +12,7 @@ use super::cells::{day_expr, link_expr, micros_expr, seconds_expr};
 use super::csv_file::CsvText;
 use super::identity::Identity;
 use super::lazy_file::Lines;
-use super::orders::Currency;
+use super::orders::{Currency, SPLIT_CODES, split_codes};
 use super::scan::{DiskCsv, FileCheck};
 use super::values::{DecimalStyle, ValueError, parse_stamp};
 use super::{InputFile, Rejects, SourceError};
@@ -78,22 +78,26 @@ pub fn read(
         let (sha256, rows, identity) = (read.sha256.clone(), read.rows, read.identity);
         files.push(InputFile { path: shown.display().to_string(), sha256, rows, identity });
         let started = std::time::Instant::now();
-        out.push_frame(rank as u32, read.kept, currency).map_err(|e| e.into_source(path, &read.lines))?;
+        out.push_frame(rank as u32, read.kept, read.codes, currency).map_err(|e| e.into_source(path, &read.lines))?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "order file's frames built");
     }
     let (orders, codes) = out.finish().map_err(|source| SourceError::Csv { path: base.to_path_buf(), source })?;
     Ok(ShopifyOrders { orders, codes, files, earliest_day: earliest, recorded })
 }
 
-/// [`read_file`] through the parse cache (when on): a clean file's kept orders are kept.
+/// [`read_file`] through the parse cache (when on): a clean file's kept orders and their split
+/// codes are kept, as two entries (both must be sound to be used).
 fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>) -> Result<FileRead, SourceError> {
     let identity = cache.and_then(|_| Identity::of(path));
     let key = identity.and_then(|identity| Cache::key(path, identity, "shopify", tz.name()));
     let (Some(cache), Some(key)) = (cache, key) else { return read_file(path, tz, rejects) };
-    if let Some((kept, entry)) = cache.get(&key, &KEPT) {
+    let codes_key = format!("{key} | split codes");
+    // Both are looked up, so a damaged one is reported even when the other is missing.
+    let (kept, codes) = (cache.get(&key, &KEPT), cache.get(&codes_key, &SPLIT_CODES));
+    if let (Some((kept, entry)), Some((codes, _))) = (kept, codes) {
         let lines = Lines::Unread(path.to_path_buf());
         let (earliest, recorded) = (entry.earliest, entry.recorded);
-        return Ok(FileRead { kept, sha256: entry.sha256, identity, rows: entry.rows, earliest, recorded, lines });
+        return Ok(FileRead { kept, codes, sha256: entry.sha256, identity, rows: entry.rows, earliest, recorded, lines });
     }
     let before = rejects.list.len();
     let read = read_file(path, tz, rejects)?;
@@ -109,13 +113,16 @@ fn cached_read(path: &Path, tz: Tz, rejects: &mut Rejects, cache: Option<&Cache>
             unowned: Vec::new(),
         };
         cache.put(&key, &read.kept, &entry);
+        let codes = Entry { key: codes_key.clone(), height: read.codes.height(), ..entry };
+        cache.put(&codes_key, &read.codes, &codes);
     }
     Ok(read)
 }
 
-/// One file's kept orders, before currency conversion.
+/// One file's kept orders, before currency conversion, and their split codes.
 struct FileRead {
     kept: DataFrame,
+    codes: DataFrame,
     sha256: String,
     identity: Option<Identity>,
     rows: usize,
@@ -433,7 +440,8 @@ fn finish(
     // and the columns are taken as they are (no copy of the orders).
     let good = if bad.height() == 0 { kept.lazy() } else { kept.lazy().filter(col("bad").not().and(kept_orders())) };
     let good = good.select(KEPT.map(col)).collect().map_err(frame_err)?;
-    Ok(FileRead { kept: good, sha256, identity, rows, earliest: earliest_day, recorded, lines })
+    let codes = split_codes(&good).map_err(frame_err)?;
+    Ok(FileRead { kept: good, codes, sha256, identity, rows, earliest: earliest_day, recorded, lines })
 }
 
 /// The columns of a file's kept orders (and of its parse cache entry).

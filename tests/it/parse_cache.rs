@@ -43,9 +43,9 @@ fn entries(dir: &Path) -> Vec<std::path::PathBuf> {
 fn a_second_run_reads_the_cache_and_gives_the_same_report() {
     let dir = case();
     let (first, _) = run(dir.path());
-    // two order exports, the posts and the followers
+    // two order exports (each its orders and its split codes), the posts and the followers
     let kept = entries(dir.path());
-    assert_eq!(kept.len(), 4, "{kept:?}");
+    assert_eq!(kept.len(), 6, "{kept:?}");
     let stamps: Vec<_> = kept.iter().map(|p| std::fs::metadata(p).unwrap().modified().unwrap()).collect();
     let (second, _) = run(dir.path());
     assert_eq!(second, first);
@@ -60,7 +60,7 @@ fn a_second_run_reads_the_cache_and_gives_the_same_report() {
     }
     let (rebuilt, stderr) = run(dir.path());
     assert_eq!(rebuilt, first);
-    assert_eq!(stderr.matches("parse cache entry is damaged").count(), 4, "{stderr}");
+    assert_eq!(stderr.matches("parse cache entry is damaged").count(), 6, "{stderr}");
 }
 
 #[test]
