@@ -79,3 +79,32 @@ fn a_roster_change_is_not_answered_from_a_stale_entry() {
     assert_eq!(after, uncached, "the warm run equals a cold run on the new roster");
     assert_eq!(unowned(&after.2), unowned(&before.2) + 1, "carl_insta is now an account no one owns");
 }
+
+/// An order export's orders are used from the cache only with its split codes: with the codes
+/// entry gone, the file is read again (both entries are written anew) and the report is the
+/// same.
+#[test]
+fn orders_without_their_split_codes_entry_are_read_again() {
+    let dir = case();
+    let (first, _) = run(dir.path());
+    let cache = dir.path().join("state/parse-cache");
+    let codes: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| std::fs::read_to_string(p).unwrap().contains("| split codes"))
+        .collect();
+    assert_eq!(codes.len(), 2, "one codes entry per order export");
+    std::fs::remove_file(codes[0].with_extension("parquet")).unwrap();
+    let stamps = |dir: &Path| -> std::collections::BTreeMap<_, _> {
+        entries(dir).into_iter().map(|p| (p.clone(), std::fs::metadata(&p).unwrap().modified().unwrap())).collect()
+    };
+    let before = stamps(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (second, _) = run(dir.path());
+    assert_eq!(second, first);
+    let after = stamps(dir.path());
+    let written: Vec<_> = after.iter().filter(|(p, t)| before.get(*p) != Some(*t)).map(|(p, _)| p).collect();
+    assert!(written.contains(&&codes[0].with_extension("parquet")), "the codes entry is written again");
+    assert_eq!(written.len(), 2, "and that export's orders entry, no other: {written:?}");
+}
