@@ -389,12 +389,14 @@ pub fn build(data: &RunData<'_>, labels: &Labels, fmt: &Fmt, charts: &[Chart]) -
 }
 
 impl ReportContext {
-    /// The same context with charts referred to by Content-ID, for the email's HTML part.
-    pub fn for_email(&self, charts: &[Chart]) -> Self {
-        let mut ctx = self.clone();
-        for (view, chart) in ctx.charts.iter_mut().zip(charts) {
+    /// The chart views of the email's HTML part: the same charts, referred to by Content-ID.
+    /// The email's context is the report's with these as `charts` (the rest is shared, not
+    /// copied or serialised again).
+    pub fn email_charts(&self, charts: &[Chart]) -> Vec<ChartView> {
+        let mut views = self.charts.clone();
+        for (view, chart) in views.iter_mut().zip(charts) {
             view.src = format!("cid:{}", chart.content_id());
         }
-        ctx
+        views
     }
 }

@@ -138,7 +138,10 @@ pub fn render(tera: &Tera, ctx: &ReportContext, charts: Vec<super::charts::Chart
         // the rules on each of thousands of cells.
         let html = s.spawn(|| render_context(tera, "report.html", &context));
         let markdown = s.spawn(|| render_context(tera, "report.md", &context));
-        let email_html = render_one(tera, "email.html", &ctx.for_email(&charts)).and_then(|body| inline_css(&body));
+        // The report's context with the email's chart views: its values are shared, not copied.
+        let mut email = context.clone();
+        email.insert("charts", &ctx.email_charts(&charts));
+        let email_html = render_context(tera, "email.html", &email).and_then(|body| inline_css(&body));
         let text = render_context(tera, "email.txt", &context);
         let joined = |h: std::thread::ScopedJoinHandle<'_, Result<String, RenderError>>| {
             h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
