@@ -43,24 +43,24 @@ fn of_roster_accounts(frame: LazyFrame, accounts: LazyFrame) -> LazyFrame {
 }
 
 /// Each account's followers for a period ending on day `to`: its latest snapshot at or before
-/// `to` (`followers` as [`prepare_followers`] orders them: the last in day order).
+/// `to`, as `account` and `followers`, in account order. `followers` is as
+/// [`prepare_followers`] orders it (by account, then day), so an account's latest snapshot is
+/// its last row before the next account's: a comparison with the next row, not a group-by.
 pub fn account_followers(followers: LazyFrame, to: i32) -> LazyFrame {
-    followers.filter(col("day").lt_eq(lit(to))).group_by_stable([col("account")]).agg([
-        col("platform").first(),
-        col("handle").first(),
-        col("followers").last(),
-    ])
+    let last_of_account = col("account").neq(col("account").shift(lit(-1))).fill_null(lit(true));
+    followers
+        .select([col("account"), col("day"), col("followers")])
+        .filter(col("day").lt_eq(lit(to)))
+        .filter(last_of_account)
+        .select([col("account"), col("followers")])
 }
 
-/// An influencer's followers: those of their largest account.
+/// An influencer's followers: those of their largest account (`account` numbers the rows of
+/// `accounts`, as in [`prepare_followers`]).
 pub fn influencer_followers(accounts: LazyFrame, account_followers: LazyFrame) -> LazyFrame {
     accounts
-        .join(
-            account_followers,
-            [col("platform"), col("handle")],
-            [col("platform"), col("handle")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .with_row_index("account", None)
+        .join(account_followers, [col("account")], [col("account")], JoinArgs::new(JoinType::Inner))
         .group_by([col("influencer_id")])
         .agg([col("followers").max()])
 }
@@ -103,22 +103,58 @@ pub fn period_posts(posts: &DataFrame, account_followers: LazyFrame, from: i32, 
     )
 }
 
-/// Sums per influencer, with the numerators and denominators the ratios need:
-/// `er_num`/`er_den` (engagements and followers over posts with a follower count),
-/// `reach_num` (engagements over posts reporting reach; its denominator is `reach`) and
-/// `cpm_base` (impressions, else views, else 0, post by post).
-pub fn per_influencer(posts: LazyFrame) -> LazyFrame {
-    let has_followers = col("post_followers").is_not_null();
-    let mut aggs = vec![col("post_id").count().cast(DataType::Int64).alias("posts")];
+/// The sums of `posts` per account: `rows`, `posts` (rows with a post id), the metrics,
+/// `engagements`, `reach_num` (engagements over posts reporting reach; its denominator is
+/// `reach`) and `cpm_base` (impressions, else views, else 0, post by post), with the
+/// account's `influencer_id`. Every column is a sum of whole numbers, so the sums of two
+/// day ranges add up to those of both ([`add_account_sums`]).
+pub fn per_account(posts: LazyFrame) -> LazyFrame {
+    let mut aggs = vec![
+        col("influencer_id").first(),
+        len().cast(DataType::Int64).alias("rows"),
+        col("post_id").count().cast(DataType::Int64).alias("posts"),
+    ];
     aggs.extend(METRICS.iter().map(|m| col(*m).sum().cast(DataType::Int64)));
     aggs.extend([
         col("engagements").sum().cast(DataType::Int64),
-        col("engagements").filter(has_followers).sum().cast(DataType::Int64).alias("er_num"),
-        col("post_followers").sum().cast(DataType::Int64).alias("er_den"),
         col("engagements").filter(col("reach").is_not_null()).sum().cast(DataType::Int64).alias("reach_num"),
         coalesce(&[col("impressions"), col("views"), lit(0i64)]).sum().cast(DataType::Int64).alias("cpm_base"),
     ]);
-    posts.group_by([col("influencer_id")]).agg(aggs)
+    posts.group_by([col("account")]).agg(aggs)
+}
+
+/// The columns of [`per_account`] that are summed.
+fn summed() -> impl Iterator<Item = &'static str> {
+    ["rows", "posts"].into_iter().chain(METRICS).chain(["engagements", "reach_num", "cpm_base"])
+}
+
+/// The per-account sums of two disjoint day ranges ([`per_account`] of each): those of both.
+pub fn add_account_sums(a: DataFrame, b: DataFrame) -> PolarsResult<DataFrame> {
+    let mut aggs = vec![col("influencer_id").first()];
+    aggs.extend(summed().map(|c| col(c).sum()));
+    concat([a.lazy(), b.lazy()], UnionArgs::default())?.group_by([col("account")]).agg(aggs).collect()
+}
+
+/// Sums per influencer from the period's [`per_account`] sums and each account's followers for
+/// the period ([`account_followers`]): those of [`per_account`], and `er_num`/`er_den`, the
+/// engagements and the followers over posts whose account has a follower count (each post
+/// counts its account's followers once).
+pub fn per_influencer(per_account: LazyFrame, account_followers: LazyFrame) -> LazyFrame {
+    let followers = col("account_followers");
+    let mut aggs: Vec<Expr> = summed().filter(|c| *c != "rows").map(|c| col(c).sum()).collect();
+    aggs.extend([
+        when(followers.clone().is_not_null()).then(col("engagements")).otherwise(lit(0i64)).sum().alias("er_num"),
+        (col("rows") * followers).sum().cast(DataType::Int64).alias("er_den"),
+    ]);
+    per_account
+        .join(
+            account_followers.select([col("account"), col("followers").alias("account_followers")]),
+            [col("account")],
+            [col("account")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .group_by([col("influencer_id")])
+        .agg(aggs)
 }
 
 /// The period's posts, oldest first, for creator statements.

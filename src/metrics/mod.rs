@@ -113,13 +113,53 @@ pub enum Detail {
     Rows,
 }
 
-/// The figures of one period, every one of them with [`Detail::Full`].
+/// The per-account sums of the posts of the days `from..=to` ([`engagement::per_account`]): a
+/// longer range that starts on the same day adds only its new days to them.
+#[derive(Debug, Clone)]
+pub struct PostSums {
+    from: i32,
+    to: i32,
+    per_account: DataFrame,
+}
+
+/// The figures of one period, in `detail`.
 pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period, detail: Detail) -> Result<Figures, MetricsError> {
+    compute_after(prepared, setup, period, detail, None).map(|(figures, _)| figures)
+}
+
+/// The figures of one period, in `detail`, and its post sums. `earlier`, the post sums of a
+/// range that starts on the period's first day and ends before its last (the campaign to the
+/// week before), is extended by the days after it instead of summing every day again.
+pub fn compute_after(
+    prepared: &Prepared,
+    setup: &Setup<'_>,
+    period: Period,
+    detail: Detail,
+    earlier: Option<&PostSums>,
+) -> Result<(Figures, PostSums), MetricsError> {
+    let started = std::time::Instant::now();
+    let figures = compute_figures(prepared, setup, period, detail, earlier);
+    tracing::debug!(period = %period.label(), ?detail, ms = started.elapsed().as_millis() as u64, "period computed");
+    figures
+}
+
+fn compute_figures(
+    prepared: &Prepared,
+    setup: &Setup<'_>,
+    period: Period,
+    detail: Detail,
+    earlier: Option<&PostSums>,
+) -> Result<(Figures, PostSums), MetricsError> {
     let (from, to) = period.day_range();
     let account_followers = engagement::account_followers(prepared.followers.clone().lazy(), to).collect()?.lazy();
-    let posts = engagement::period_posts(&prepared.posts, account_followers.clone(), from, to).collect()?.lazy();
-    let engagement_by_influencer = engagement::per_influencer(posts.clone());
-    let followers_by_influencer = engagement::influencer_followers(prepared.accounts.clone().lazy(), account_followers);
+    let sums = |from: i32| engagement::per_account(days::between(&prepared.posts, from, to)).collect();
+    let per_account = match earlier.filter(|e| e.from == from && e.to < to) {
+        Some(e) => engagement::add_account_sums(e.per_account.clone(), sums(e.to + 1)?)?,
+        None => sums(from)?,
+    };
+    let engagement_by_influencer = engagement::per_influencer(per_account.clone().lazy(), account_followers.clone());
+    let followers_by_influencer = engagement::influencer_followers(prepared.accounts.clone().lazy(), account_followers.clone());
+    let post_sums = PostSums { from, to, per_account };
 
     let attributed = money::attributed_in(&prepared.orders, from, to, &prepared.order_files, setup.currency)?;
     let money_by_influencer = money::per_influencer(attributed.clone().lazy());
@@ -142,9 +182,10 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period, detail: D
     let total = rollup::total_row(influencers.clone().lazy(), setup).collect()?;
     let mut figures = Figures::from_frames(&influencers, &tiers, &total, setup.tiers)?;
     if detail == Detail::Rows {
-        return Ok(figures);
+        return Ok((figures, post_sums));
     }
 
+    let posts = engagement::period_posts(&prepared.posts, account_followers, from, to).collect()?.lazy();
     let mut quality = engagement::quality(posts.clone())?;
     quality.attribution_conflicts = money::conflicts(&attributed)?;
     (quality.unmatched_codes, quality.discounts_without_code) = money::unmatched_in(&prepared.orders, from, to)?;
@@ -160,7 +201,7 @@ pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period, detail: D
     if setup.statements {
         figures.posts = engagement::post_lines(posts)?;
     }
-    Ok(figures)
+    Ok((figures, post_sums))
 }
 
 /// Adds `commission_micros` (i64) and `commission_rest` (f64): `commission_pct` / 100 × the

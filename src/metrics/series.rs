@@ -1,8 +1,10 @@
 //! Every period one report shows, from one prepared frame: the period, the one before it, the
 //! trend points before those and the campaign to date. Periods already computed (a `rerun`'s
-//! previous week is the week before's period) are taken from the memo, not computed again.
+//! previous week is the week before's period) are taken from the memo, not computed again, and
+//! the campaign to date adds only its new days to the post sums of the campaign to the week
+//! before.
 
-use super::{Detail, FigureRow, Figures, MetricsError, Prepared, Setup, compute};
+use super::{Detail, FigureRow, Figures, MetricsError, PostSums, Prepared, Setup, compute_after};
 use crate::period::Period;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -23,11 +25,15 @@ pub struct Memo<'a> {
     prepared: &'a Prepared,
     setup: &'a Setup<'a>,
     done: HashMap<(NaiveDate, NaiveDate, Detail), Arc<Figures>>,
+    /// The post sums of the latest campaign to date computed: the next one extends them.
+    campaign: Option<PostSums>,
+    /// The campaign's first day (a day number), once a series has asked for it.
+    campaign_from: Option<i32>,
 }
 
 impl<'a> Memo<'a> {
     pub fn new(prepared: &'a Prepared, setup: &'a Setup<'a>) -> Self {
-        Self { prepared, setup, done: HashMap::new() }
+        Self { prepared, setup, done: HashMap::new(), campaign: None, campaign_from: None }
     }
 
     /// The figures of `period` in `detail`, computed on first need (the rows of a period
@@ -38,9 +44,20 @@ impl<'a> Memo<'a> {
                 return Ok(Arc::clone(f));
             }
         }
-        let figures = Arc::new(compute(self.prepared, self.setup, period, detail)?);
+        let (figures, sums) = compute_after(self.prepared, self.setup, period, detail, self.campaign.as_ref())?;
+        let figures = Arc::new(figures);
         self.done.insert((period.from, period.to, detail), Arc::clone(&figures));
+        self.keep_sums(sums);
         Ok(figures)
+    }
+
+    /// Keeps `sums` when they extend the campaign's: they start on the campaign's first day
+    /// and end after the sums kept so far.
+    fn keep_sums(&mut self, sums: PostSums) {
+        let later = self.campaign.as_ref().is_none_or(|kept| kept.from != sums.from || kept.to < sums.to);
+        if Some(sums.from) == self.campaign_from && later {
+            self.campaign = Some(sums);
+        }
     }
 
     /// The period, its previous period, `trend_periods` trend points and the campaign from
@@ -64,6 +81,7 @@ impl<'a> Memo<'a> {
             Some(Ok(span)) => Some(span),
             _ => None,
         };
+        self.campaign_from = campaign_span.map(|span| span.day_range().0);
         let mut wanted = vec![(period, Detail::Full), (previous_period, Detail::Full)];
         wanted.extend(earlier_periods.iter().chain(&campaign_span).map(|p| (*p, Detail::Rows)));
         self.compute_missing(&wanted);
@@ -98,22 +116,23 @@ impl<'a> Memo<'a> {
         if threads < 2 {
             return;
         }
-        let (prepared, setup) = (self.prepared, self.setup);
-        let computed: Vec<((Period, Detail), Figures)> = std::thread::scope(|s| {
+        let (prepared, setup, earlier) = (self.prepared, self.setup, self.campaign.as_ref());
+        let computed: Vec<((Period, Detail), (Figures, PostSums))> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let mine: Vec<(Period, Detail)> = missing.iter().skip(t).step_by(threads).copied().collect();
                     s.spawn(move || {
                         mine.into_iter()
-                            .filter_map(|(p, d)| compute(prepared, setup, p, d).ok().map(|f| ((p, d), f)))
+                            .filter_map(|(p, d)| compute_after(prepared, setup, p, d, earlier).ok().map(|f| ((p, d), f)))
                             .collect::<Vec<_>>()
                     })
                 })
                 .collect();
             handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
         });
-        for ((p, d), figures) in computed {
+        for ((p, d), (figures, sums)) in computed {
             self.done.insert((p.from, p.to, d), Arc::new(figures));
+            self.keep_sums(sums);
         }
     }
 

@@ -119,6 +119,33 @@ fn rerun_reports_every_week_of_a_range_without_email() {
     assert_eq!(status.matches(" ok ").count(), 3, "{status}");
 }
 
+/// A rerun reads the inputs once and extends the campaign to date week by week (adding each
+/// week's post sums to the last week's); every file it writes for a week is the one a run of
+/// that week alone writes, which computes every figure from the inputs.
+#[test]
+fn a_rerun_writes_each_week_as_a_run_of_that_week_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = demo_config(dir.path());
+    let cfg = cfg.to_str().unwrap();
+    let rerun = tierwise(&["rerun", "--config", cfg, "--from", "2026-10-05", "--to", "2026-11-08", "--every", "week"]);
+    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    for week in ["2026-W41", "2026-W42", "2026-W43", "2026-W44", "2026-W45"] {
+        let alone = dir.path().join("alone").join(week);
+        let run = tierwise(&["run", "--config", cfg, "--period", week, "--out", alone.to_str().unwrap(), "--no-email"]);
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let written = dir.path().join("nordlys-weekly").join(week);
+        let mut names: Vec<_> = std::fs::read_dir(&alone).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert!(names.len() >= 5, "{week}: {names:?}");
+        for name in names {
+            let (a, b) = (std::fs::read(alone.join(&name)).unwrap(), std::fs::read(written.join(&name)).unwrap());
+            assert!(a == b, "{week}/{}: the rerun wrote another file than a run of the week alone", name.to_string_lossy());
+        }
+        let md = std::fs::read_to_string(written.join("report.md")).unwrap();
+        assert!(md.contains("Kampagnen indtil nu"), "{week}: the campaign to date is in the report");
+    }
+}
+
 /// Kills an emailing backfill of four weeks with SIGKILL at 20 moments spread over its run,
 /// restarting it after each kill; then lets it finish. Every week must have reached the SMTP
 /// server exactly once, except ones whose outcome was genuinely unknown, which are never

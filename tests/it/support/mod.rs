@@ -52,13 +52,20 @@ pub fn gotchas_config(dir: &Path, report_extra: &str, report_email: &str, email:
 /// Runs the demo config (config/tierwise.toml) with its outputs and outbox moved into `dir`;
 /// returns the .eml it wrote. The report lands in `dir/nordlys-weekly/2026-W44/`.
 pub fn run_demo_into(dir: &Path) -> PathBuf {
+    let cfg = demo_config(dir);
+    let run = tierwise(&["run", "--config", cfg.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    std::fs::read_dir(dir.join("outbox")).unwrap().next().unwrap().unwrap().path()
+}
+
+/// The demo config (config/tierwise.toml) written into `dir` as `tierwise.toml`, with its
+/// state, outputs and outbox moved into `dir`; returns its path.
+pub fn demo_config(dir: &Path) -> PathBuf {
     let cfg = std::fs::read_to_string(root().join("config/tierwise.toml")).unwrap();
     let cfg =
         cfg.replace("../fixtures/", &format!("{}/", fixture("").display())).replace("../out/", &format!("{}/", dir.display()));
     std::fs::write(dir.join("tierwise.toml"), cfg).unwrap();
-    let run = tierwise(&["run", "--config", dir.join("tierwise.toml").to_str().unwrap()]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    std::fs::read_dir(dir.join("outbox")).unwrap().next().unwrap().unwrap().path()
+    dir.join("tierwise.toml")
 }
 
 /// CSV rows keyed by column name.
