@@ -18,11 +18,17 @@ pub fn accounts_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
 /// The roster accounts' follower snapshots (no figure uses another account's), numbered by
 /// `account` (the account's row in `accounts`), with repeated rows of one account and day
 /// removed (the last row wins), in account and day order: every period then finds an
-/// account's latest snapshot without sorting again, and the sort is on whole numbers, not text.
+/// account's latest snapshot without sorting again. The sort is stable and on one whole number
+/// (account × 2³² + day), so the last of an account's rows of one day is the one before the
+/// next (account, day): repeats are dropped by comparing each row with the next, not hashed.
 pub fn prepare_followers(followers: LazyFrame, accounts: LazyFrame) -> PolarsResult<DataFrame> {
+    let day = (col("day").cast(DataType::Int64) - lit(i64::from(i32::MIN))).cast(DataType::UInt64);
+    let key = (col("account").cast(DataType::UInt64) * lit(1u64 << 32)) + day;
+    let next_differs = col("key").neq(col("key").shift(lit(-1))).fill_null(lit(true));
     of_roster_accounts(followers, accounts)
-        .sort_by_exprs([col("account"), col("day")], SortMultipleOptions::default().with_maintain_order(true))
-        .unique_stable_generic(Some(vec![col("account"), col("day")]), UniqueKeepStrategy::Last)
+        .with_column(key.alias("key"))
+        .sort(["key"], SortMultipleOptions::default().with_maintain_order(true))
+        .filter(next_differs)
         .select([col("account"), col("platform"), col("handle"), col("day"), col("followers")])
         .collect()
 }
@@ -207,6 +213,28 @@ pub fn quality(posts: LazyFrame) -> PolarsResult<Quality> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Snapshots come out in account and day order, one per account and day: of rows repeating
+    /// one, the last in the files; rows of accounts nobody holds are left out.
+    #[test]
+    fn follower_snapshots_are_one_per_account_and_day_the_last_winning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.csv");
+        std::fs::write(&path, "influencer_id,name,instagram,tiktok\nanna,Anna,@a,\nbo,Bo,,b\n").unwrap();
+        let (roster, ..) = crate::source::roster::read(&path, &mut crate::source::Rejects::new(false)).unwrap();
+        let followers = df!(
+            "platform" => ["tiktok", "instagram", "instagram", "tiktok", "instagram", "instagram", "youtube"],
+            "handle" => ["b", "a", "a", "b", "a", "x", "a"],
+            "day" => [20_001i32, 20_002, 20_000, 20_001, 20_002, 20_000, 20_000],
+            "followers" => [10i64, 20, 30, 40, 50, 60, 70],
+        )
+        .unwrap();
+        let prepared = prepare_followers(followers.lazy(), accounts_frame(&roster).unwrap()).unwrap();
+        let counts: Vec<i64> = prepared.column("followers").unwrap().i64().unwrap().iter().flatten().collect();
+        assert_eq!(counts, [30, 50, 40], "a on day 20000, a's last row of day 20002, b's last row of day 20001");
+        let days: Vec<i32> = prepared.column("day").unwrap().i32().unwrap().iter().flatten().collect();
+        assert_eq!(days, [20_000, 20_002, 20_001]);
+    }
 
     /// One handle on two platforms, each owned by another influencer: a post is its own
     /// platform's account's, and a post on a platform nobody holds that handle on is nobody's.

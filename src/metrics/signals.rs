@@ -110,7 +110,8 @@ pub fn leaks(
             *earlier.entry(key).or_default() += n;
         }
     }
-    let window = in_days(posts, from - t.leak_quiet_days.clamp(0, 3650) as i32, to).select([col("influencer_id")]).collect()?;
+    let window =
+        in_days(posts, from - t.leak_quiet_days.clamp(0, 3650) as i32, to).select([col("influencer_id").unique()]).collect()?;
     let posted: HashSet<&str> = window.column("influencer_id")?.str()?.iter().flatten().collect();
     let has_posts = posts.height() > 0;
     let mut out: Vec<LeakSignal> = current
@@ -141,7 +142,8 @@ pub fn leaks(
 }
 
 /// Follower jumps whose later snapshot is in `from..=to`; `followers` are the de-duplicated
-/// snapshots, `accounts` (platform, handle, influencer_id) the roster's.
+/// snapshots in account and day order (as [`super::engagement::prepare_followers`] leaves
+/// them), `accounts` (platform, handle, influencer_id) the roster's.
 pub fn follower_jumps(
     followers: &DataFrame,
     accounts: &DataFrame,
@@ -151,41 +153,50 @@ pub fn follower_jumps(
 ) -> PolarsResult<Vec<FollowerJump>> {
     // A jump ends in the period and starts at most `follower_jump_days` before it: only those
     // days' snapshots are read (an account's earlier snapshot would be too far apart anyway).
-    let since = from.saturating_sub(t.follower_jump_days.clamp(0, i64::from(i32::MAX)) as i32);
-    let owners = accounts.clone().lazy().select([col("influencer_id")]).with_row_index("account", None);
+    let days = t.follower_jump_days.clamp(0, i64::from(i32::MAX)) as i32;
+    let since = from.saturating_sub(days);
+    let before = |c: &str| col(c).shift(lit(1));
+    // Each snapshot beside the account's one before it (the rows are in account and day order).
+    let share = (col("followers") - before("followers")).cast(DataType::Float64) / before("followers").cast(DataType::Float64);
+    let jump = col("account")
+        .eq(before("account"))
+        .and(col("day").gt_eq(lit(from)))
+        .and(before("followers").gt(lit(0i64)))
+        .and((col("day") - before("day")).lt_eq(lit(days)))
+        .and(col("share").gt_eq(lit(t.follower_jump)).or(col("share").lt_eq(lit(-t.follower_jump))));
     let df = followers
         .clone()
         .lazy()
         .filter(col("day").gt_eq(lit(since)).and(col("day").lt_eq(lit(to))))
-        .join(owners, [col("account")], [col("account")], JoinArgs::new(JoinType::Inner))
-        .sort(["account", "day"], SortMultipleOptions::default())
+        .select([
+            col("account"),
+            col("platform"),
+            col("handle"),
+            before("day").alias("from"),
+            col("day"),
+            before("followers").alias("before"),
+            col("followers"),
+            share.alias("share"),
+        ])
+        .filter(jump)
         .collect()?;
-    let (platforms, handles, ids) =
-        (df.column("platform")?.str()?, df.column("handle")?.str()?, df.column("influencer_id")?.str()?);
-    let (accounts, days, counts) = (df.column("account")?.idx()?, df.column("day")?.i32()?, df.column("followers")?.i64()?);
-    let mut out = Vec::new();
-    for i in 1..df.height() {
-        let same = accounts.get(i) == accounts.get(i - 1);
-        let (Some(d0), Some(d1), Some(c0), Some(c1)) = (days.get(i - 1), days.get(i), counts.get(i - 1), counts.get(i)) else {
-            continue;
-        };
-        if !same || d1 < from || c0 <= 0 || i64::from(d1 - d0) > t.follower_jump_days {
-            continue;
-        }
-        let share = (c1 - c0) as f64 / c0 as f64;
-        if share.abs() >= t.follower_jump {
-            out.push(FollowerJump {
-                influencer_id: ids.get(i).unwrap_or("").to_string(),
-                platform: platforms.get(i).unwrap_or("").to_string(),
-                handle: handles.get(i).unwrap_or("").to_string(),
-                from: Some(crate::period::from_day_number(d0)),
-                to: Some(crate::period::from_day_number(d1)),
-                before: c0,
-                after: c1,
-                share,
-            });
-        }
-    }
+    let owners = accounts.column("influencer_id")?.str()?;
+    let (platforms, handles, account) =
+        (df.column("platform")?.str()?, df.column("handle")?.str()?, df.column("account")?.idx()?);
+    let (starts, ends) = (df.column("from")?.i32()?, df.column("day")?.i32()?);
+    let (befores, afters, shares) = (df.column("before")?.i64()?, df.column("followers")?.i64()?, df.column("share")?.f64()?);
+    let mut out: Vec<FollowerJump> = (0..df.height())
+        .map(|i| FollowerJump {
+            influencer_id: account.get(i).and_then(|a| owners.get(a as usize)).unwrap_or("").to_string(),
+            platform: platforms.get(i).unwrap_or("").to_string(),
+            handle: handles.get(i).unwrap_or("").to_string(),
+            from: starts.get(i).map(crate::period::from_day_number),
+            to: ends.get(i).map(crate::period::from_day_number),
+            before: befores.get(i).unwrap_or(0),
+            after: afters.get(i).unwrap_or(0),
+            share: shares.get(i).unwrap_or(0.0),
+        })
+        .collect();
     out.sort_by(|a, b| {
         let larger = b.share.abs().partial_cmp(&a.share.abs()).unwrap_or(std::cmp::Ordering::Equal);
         larger.then_with(|| (&a.platform, &a.handle, a.to).cmp(&(&b.platform, &b.handle, b.to)))
@@ -211,4 +222,39 @@ pub fn low_engagement(rows: &[FigureRow], benchmarks: &Benchmarks, t: &Threshold
         .collect();
     out.sort_by(|a, b| a.engagement_rate.partial_cmp(&b.engagement_rate).unwrap_or(std::cmp::Ordering::Equal));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Snapshots in account and day order: a jump is between two snapshots of one account, up
+    /// or down, at most `follower_jump_days` apart, ending in the period, from a count above 0.
+    #[test]
+    fn follower_jumps_are_within_one_account() {
+        let followers = df!(
+            "account" => [0u32, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4],
+            "platform" => ["instagram"; 11],
+            "handle" => ["a", "a", "a", "b", "b", "c", "c", "d", "d", "e", "e"],
+            // a: +50 % ending before the period, then −40 % in it; b: +100 % from a's last
+            // count is no jump (another account), +10 % is too small; c: +100 % over 8 days;
+            // d: from 0; e: +25 % with the first snapshot before the period.
+            "day" => [90i32, 95, 101, 100, 104, 100, 108, 100, 102, 96, 102],
+            "followers" => [1000i64, 1500, 900, 1800, 1980, 100, 200, 0, 500, 800, 1000],
+        )
+        .unwrap();
+        let accounts = df!(
+            "platform" => ["instagram"; 5],
+            "handle" => ["a", "b", "c", "d", "e"],
+            "influencer_id" => ["ann", "bo", "cy", "di", "ed"],
+        )
+        .unwrap();
+        let jumps = follower_jumps(&followers, &accounts, 100, 106, &Thresholds::default()).unwrap();
+        let found: Vec<(&str, i64, i64)> = jumps.iter().map(|j| (j.influencer_id.as_str(), j.before, j.after)).collect();
+        assert_eq!(found, [("ann", 1500, 900), ("ed", 800, 1000)]);
+        assert_eq!(jumps[0].share, -0.4);
+        assert_eq!(jumps[1].share, 0.25);
+        assert_eq!(jumps[1].from, Some(crate::period::from_day_number(96)));
+        assert_eq!((jumps[0].platform.as_str(), jumps[0].handle.as_str()), ("instagram", "a"));
+    }
 }
