@@ -84,9 +84,15 @@ pub fn prepare_posts(posts: DataFrame, accounts: LazyFrame) -> PolarsResult<Data
         .reduce(|a, b| a + b)
         .unwrap_or(lit(0i64));
     let keys = posts.clone().lazy().select([col("platform"), col("handle"), col("post_id"), col("day")]);
-    let chosen = of_roster_accounts(keys.with_row_index("index", None), accounts)
-        .unique_stable_generic(Some(vec![col("account"), col("post_id")]), UniqueKeepStrategy::Last)
-        .select([col("index"), col("day"), col("account"), col("influencer_id")]);
+    let owned = of_roster_accounts(keys.with_row_index("index", None), accounts).collect()?;
+    // Where no post id repeats (each file one platform's posts, say), no row repeats a post.
+    let distinct = owned.clone().lazy().select([col("post_id").n_unique()]).collect()?;
+    let repeats = distinct.column("post_id")?.cast(&DataType::UInt64)?.u64()?.get(0) != Some(owned.height() as u64);
+    let mut owned = owned.lazy();
+    if repeats {
+        owned = owned.unique_stable_generic(Some(vec![col("account"), col("post_id")]), UniqueKeepStrategy::Last);
+    }
+    let chosen = owned.select([col("index"), col("day"), col("account"), col("influencer_id")]);
     let chosen = super::days::sorted(chosen).collect()?;
     let mut prepared = posts.take(chosen.column("index")?.idx()?)?;
     drop(posts);
