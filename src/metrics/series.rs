@@ -116,15 +116,23 @@ impl<'a> Memo<'a> {
         if threads < 2 {
             return;
         }
-        let (prepared, setup, earlier) = (self.prepared, self.setup, self.campaign.as_ref());
+        // The longest spans first, each taken by the next free thread: two long ones (a year
+        // and its campaign) run side by side, not one after the other on one thread.
+        let mut missing = missing;
+        missing.sort_by_key(|(p, _)| std::cmp::Reverse(p.to - p.from));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let (prepared, setup, earlier, missing, next) = (self.prepared, self.setup, self.campaign.as_ref(), &missing, &next);
         let computed: Vec<((Period, Detail), (Figures, PostSums))> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let mine: Vec<(Period, Detail)> = missing.iter().skip(t).step_by(threads).copied().collect();
+                .map(|_| {
                     s.spawn(move || {
-                        mine.into_iter()
-                            .filter_map(|(p, d)| compute_after(prepared, setup, p, d, earlier).ok().map(|f| ((p, d), f)))
-                            .collect::<Vec<_>>()
+                        let mut mine = Vec::new();
+                        while let Some(&(p, d)) = missing.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                            if let Ok(f) = compute_after(prepared, setup, p, d, earlier) {
+                                mine.push(((p, d), f));
+                            }
+                        }
+                        mine
                     })
                 })
                 .collect();
