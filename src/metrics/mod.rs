@@ -73,13 +73,21 @@ pub fn prepare(inputs: &mut Inputs) -> Result<Prepared, MetricsError> {
     exact::check_sum(&inputs.costs, "amount_micros", "the cost rows' amounts")?;
     let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
     // Each input frame is handed over to its query, so its memory goes as soon as that frame
-    // is prepared, before the next one is.
-    let posts = timed("posts", || engagement::prepare_posts(std::mem::take(&mut inputs.posts), accounts.clone().lazy()))?;
-    let followers = timed("followers", || {
-        engagement::prepare_followers(std::mem::take(&mut inputs.followers).lazy(), accounts.clone().lazy())
-    })?;
+    // is prepared. The orders are prepared beside the posts and followers (many of the steps
+    // of each use one core).
+    let (posts, followers) = (std::mem::take(&mut inputs.posts), std::mem::take(&mut inputs.followers));
     let (orders, codes) = (std::mem::take(&mut inputs.orders), std::mem::take(&mut inputs.order_codes));
-    let orders = timed("orders", || money::prepare(orders, codes.lazy(), &inputs.roster))?;
+    let roster = &inputs.roster;
+    let (social, orders) = std::thread::scope(|s| {
+        let orders = s.spawn(|| timed("orders", || money::prepare(orders, codes.lazy(), roster)));
+        let social = (|| -> Result<_, MetricsError> {
+            let posts = timed("posts", || engagement::prepare_posts(posts, accounts.clone().lazy()))?;
+            let followers = timed("followers", || engagement::prepare_followers(followers.lazy(), accounts.clone().lazy()))?;
+            Ok((posts, followers))
+        })();
+        (social, orders.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    let ((posts, followers), orders) = (social?, orders?);
     Ok(Prepared {
         posts,
         followers,
