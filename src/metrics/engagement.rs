@@ -104,17 +104,6 @@ pub fn prepare_posts(posts: DataFrame, accounts: LazyFrame) -> PolarsResult<Data
     Ok(prepared)
 }
 
-/// The period's posts, each with its account's follower count for the period as
-/// `post_followers` (null without a snapshot).
-pub fn period_posts(posts: &DataFrame, account_followers: LazyFrame, from: i32, to: i32) -> LazyFrame {
-    super::days::between(posts, from, to).join(
-        account_followers.select([col("account"), col("followers").alias("post_followers")]),
-        [col("account")],
-        [col("account")],
-        JoinArgs::new(JoinType::Left),
-    )
-}
-
 /// The sums of `posts` per account: `rows`, `posts` (rows with a post id), the metrics,
 /// `engagements`, `reach_num` (engagements over posts reporting reach; its denominator is
 /// `reach`) and `cpm_base` (impressions, else views, else 0, post by post), with the
@@ -203,13 +192,22 @@ pub fn post_lines(posts: LazyFrame) -> PolarsResult<Vec<super::figures::PostLine
         .collect())
 }
 
-/// Data-quality counts over the period's posts.
-pub fn quality(posts: LazyFrame) -> PolarsResult<Quality> {
-    let mut exprs = vec![col("post_followers").is_null().sum().cast(DataType::Int64).alias("without_followers")];
-    exprs.extend(METRICS.iter().map(|m| col(*m).is_null().sum().cast(DataType::Int64)));
+/// Data-quality counts over the period's `posts`: the metrics each leaves empty, and the posts
+/// without a follower count (those of accounts without a snapshot for the period, counted from
+/// the period's [`per_account`] sums and [`account_followers`]).
+pub fn quality(posts: LazyFrame, per_account: &DataFrame, account_followers: LazyFrame) -> PolarsResult<Quality> {
+    let exprs: Vec<Expr> = METRICS.iter().map(|m| col(*m).is_null().sum().cast(DataType::Int64)).collect();
     let df = posts.select(exprs).collect()?;
     let get = |name: &str| -> PolarsResult<usize> { Ok(df.column(name)?.i64()?.get(0).unwrap_or(0) as usize) };
-    let mut q = Quality { posts_without_followers: get("without_followers")?, ..Quality::default() };
+    let without = per_account
+        .clone()
+        .lazy()
+        .join(account_followers, [col("account")], [col("account")], JoinArgs::new(JoinType::Left))
+        .filter(col("followers").is_null())
+        .select([col("rows").sum()])
+        .collect()?;
+    let without = without.column("rows")?.i64()?.get(0).unwrap_or(0) as usize;
+    let mut q = Quality { posts_without_followers: without, ..Quality::default() };
     for m in METRICS {
         q.metrics_missing.insert(m.to_string(), get(m)?);
     }

@@ -193,8 +193,8 @@ fn compute_figures(
         return Ok((figures, post_sums));
     }
 
-    let posts = engagement::period_posts(&prepared.posts, account_followers, from, to).collect()?.lazy();
-    let mut quality = engagement::quality(posts.clone())?;
+    let posts = days::between(&prepared.posts, from, to);
+    let mut quality = engagement::quality(posts.clone(), &post_sums.per_account, account_followers)?;
     quality.attribution_conflicts = money::conflicts(&attributed)?;
     (quality.unmatched_codes, quality.discounts_without_code) = money::unmatched_in(&prepared.orders, from, to)?;
     quality.unowned_accounts = prepared.unowned_accounts;

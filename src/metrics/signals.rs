@@ -110,8 +110,11 @@ pub fn leaks(
             *earlier.entry(key).or_default() += n;
         }
     }
-    let window =
-        in_days(posts, from - t.leak_quiet_days.clamp(0, 3650) as i32, to).select([col("influencer_id").unique()]).collect()?;
+    // One row per account that posted (a hash of whole numbers, not of every post's id text).
+    let window = in_days(posts, from - t.leak_quiet_days.clamp(0, 3650) as i32, to)
+        .select([col("account"), col("influencer_id")])
+        .unique_generic(Some(vec![col("account")]), UniqueKeepStrategy::Any)
+        .collect()?;
     let posted: HashSet<&str> = window.column("influencer_id")?.str()?.iter().flatten().collect();
     let has_posts = posts.height() > 0;
     let mut out: Vec<LeakSignal> = current
