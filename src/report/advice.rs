@@ -88,7 +88,7 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
         people.iter().filter_map(|r| w.return_gap(r)).collect(),
         people.iter().filter_map(|r| w.fee_gap(r)).collect(),
         // An influencer flagged by the audience signal is advised there, with its threshold.
-        people.iter().filter(flagged).filter_map(|r| w.engagement_gap(r, r.display_name().to_string())).collect(),
+        people.iter().filter(flagged).filter_map(|r| w.engagement_gap(r, || r.display_name().to_string())).collect(),
         figures
             .quality
             .unmatched_codes
@@ -105,7 +105,7 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
             .collect(),
     ];
     let tier_gaps: Vec<Ranked> =
-        figures.tiers.iter().filter_map(|t| w.engagement_gap(t, labels.fill("tier_subject", &[("tier", &t.tier)]))).collect();
+        figures.tiers.iter().filter_map(|t| w.engagement_gap(t, || labels.fill("tier_subject", &[("tier", &t.tier)]))).collect();
     // The signals, per kind: a leaked code's weight is the revenue through it (money at stake);
     // the audience signals' weights are not money.
     let signal_kinds: Vec<Vec<Ranked>> = super::signals::advice(figures, labels, fmt)
@@ -191,13 +191,16 @@ impl Writer<'_> {
 
     /// Paid this period, but no posts. Weight: what was paid.
     fn silent(&self, r: &FigureRow) -> Option<Ranked> {
+        if !(r.cost_rows > 0.0 && r.posts == 0) {
+            return None;
+        }
         let text =
             self.labels.fill("adv_silent", &[("paid", &self.fmt.money(r.cost_rows)), ("orders", &self.fmt.count(r.orders))]);
-        (r.cost_rows > 0.0 && r.posts == 0).then(|| self.ranked(r.cost_rows, r.display_name().into(), text))
+        Some(self.ranked(r.cost_rows, r.display_name().into(), text))
     }
 
     /// Engagement rate under half the tier's expected low end. Weight: the cost.
-    fn engagement_gap(&self, r: &FigureRow, subject: String) -> Option<Ranked> {
+    fn engagement_gap(&self, r: &FigureRow, subject: impl FnOnce() -> String) -> Option<Ranked> {
         let rate = r.engagement_rate?;
         let bench = self.benchmarks.engagement_for(&r.tier)?;
         if rate >= bench.low / FAR {
@@ -213,7 +216,7 @@ impl Writer<'_> {
                 ("source", &source_name(&bench.source, self.labels)),
             ],
         );
-        Some(self.ranked(r.cost, subject, text))
+        Some(self.ranked(r.cost, subject(), text))
     }
 
     /// Return per unit spent under half of what accounts of this size bring. Weight: the money

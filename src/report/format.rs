@@ -2,6 +2,7 @@
 //! (`1.234,50 kr.` in Danish, `€ 1.234,50` in Dutch, `1,234.50` in English).
 
 use serde::Serialize;
+use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,16 +55,29 @@ pub const DASH: &str = "–";
 impl Fmt {
     /// `value` with `decimals` places and grouped thousands.
     pub fn number(&self, value: f64, decimals: usize) -> String {
-        let text = format!("{:.*}", decimals, value.abs());
-        let negative = value < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9'));
-        self.grouped(&text, negative)
+        let mut out = String::with_capacity(24);
+        self.push_number(&mut out, value, decimals);
+        out
     }
 
-    /// `digits` (`1234.50`) with the locale's decimal mark and thousands groups, and a minus sign.
-    fn grouped(&self, digits: &str, negative: bool) -> String {
+    /// [`Self::number`] written onto `out`. Each figure of a report of thousands of rows is
+    /// formatted here: the digits go through a reused buffer, so the figure's text is the only
+    /// allocation.
+    fn push_number(&self, out: &mut String, value: f64, decimals: usize) {
+        DIGITS.with_borrow_mut(|text| {
+            text.clear();
+            let _ = write!(text, "{:.*}", decimals, value.abs());
+            let negative = value < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9'));
+            self.push_grouped(out, text, negative);
+        });
+    }
+
+    /// `digits` (`1234.50`) with the locale's decimal mark and thousands groups, and a minus
+    /// sign, written onto `out`.
+    fn push_grouped(&self, out: &mut String, digits: &str, negative: bool) {
         let (dec, group) = self.locale.separators();
         let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-        let mut out = String::with_capacity(digits.len() + int.len() / 3 * group.len() + 4);
+        out.reserve(digits.len() + int.len() / 3 * group.len() + 4);
         if negative {
             out.push('−');
         }
@@ -77,12 +91,17 @@ impl Fmt {
             out.push(dec);
             out.push_str(frac);
         }
-        out
     }
 
     /// A whole number, formatted from its digits (not through a float).
     pub fn count(&self, value: i64) -> String {
-        self.grouped(&value.unsigned_abs().to_string(), value < 0)
+        let mut out = String::with_capacity(16);
+        DIGITS.with_borrow_mut(|text| {
+            text.clear();
+            let _ = write!(text, "{}", value.unsigned_abs());
+            self.push_grouped(&mut out, text, value < 0);
+        });
+        out
     }
 
     pub fn opt_count(&self, value: Option<i64>) -> String {
@@ -91,16 +110,41 @@ impl Fmt {
 
     /// A money amount with the currency as the locale writes it.
     pub fn money(&self, value: f64) -> String {
-        let n = self.number(value, 2);
+        let mut out = String::with_capacity(32);
+        let amount = |out: &mut String| self.push_number(out, value, 2);
         match (self.locale, self.currency.as_str()) {
-            (Locale::Da, "DKK") => format!("{n} kr."),
-            (Locale::Sv, "SEK") => format!("{n} kr"),
-            (Locale::Nl, "EUR") => format!("€ {n}"),
-            (Locale::En, "EUR") => format!("€{n}"),
-            (_, "EUR") => format!("{n} €"),
-            (Locale::En, c) => format!("{c} {n}"),
-            (_, c) => format!("{n} {c}"),
+            (Locale::Da, "DKK") => {
+                amount(&mut out);
+                out.push_str(" kr.");
+            }
+            (Locale::Sv, "SEK") => {
+                amount(&mut out);
+                out.push_str(" kr");
+            }
+            (Locale::Nl, "EUR") => {
+                out.push_str("€ ");
+                amount(&mut out);
+            }
+            (Locale::En, "EUR") => {
+                out.push('€');
+                amount(&mut out);
+            }
+            (_, "EUR") => {
+                amount(&mut out);
+                out.push_str(" €");
+            }
+            (Locale::En, c) => {
+                out.push_str(c);
+                out.push(' ');
+                amount(&mut out);
+            }
+            (_, c) => {
+                amount(&mut out);
+                out.push(' ');
+                out.push_str(c);
+            }
         }
+        out
     }
 
     pub fn opt_money(&self, value: Option<f64>) -> String {
@@ -109,17 +153,29 @@ impl Fmt {
 
     /// A fraction as a percentage (`0.072` → `7.2 %`).
     pub fn percent(&self, fraction: Option<f64>, decimals: usize) -> String {
-        fraction.map_or_else(|| DASH.to_string(), |f| format!("{}\u{a0}%", self.number(f * 100.0, decimals)))
+        fraction.map_or_else(|| DASH.to_string(), |f| self.with_percent_sign(f * 100.0, decimals))
     }
 
     /// A value that is already a percentage (`roi_pct`).
     pub fn pct_value(&self, pct: Option<f64>) -> String {
-        pct.map_or_else(|| DASH.to_string(), |p| format!("{}\u{a0}%", self.number(p, 1)))
+        pct.map_or_else(|| DASH.to_string(), |p| self.with_percent_sign(p, 1))
+    }
+
+    fn with_percent_sign(&self, pct: f64, decimals: usize) -> String {
+        let mut out = String::with_capacity(16);
+        self.push_number(&mut out, pct, decimals);
+        out.push_str("\u{a0}%");
+        out
     }
 
     pub fn ratio(&self, value: Option<f64>) -> String {
         value.map_or_else(|| DASH.to_string(), |v| self.number(v, 2))
     }
+}
+
+thread_local! {
+    /// The digits of the number being formatted ([`Fmt::push_number`], [`Fmt::count`]).
+    static DIGITS: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// Change of `now` against `before`: arrow, relative change, direction (null when `before` is 0).
@@ -183,6 +239,9 @@ mod tests {
         assert_eq!(fmt(Locale::En, "DKK").money(1234567.891), "DKK 1,234,567.89");
         assert_eq!(fmt(Locale::Nl, "EUR").money(1234.5), "€ 1.234,50");
         assert_eq!(fmt(Locale::Sv, "SEK").money(1234.5), "1\u{a0}234,50 kr");
+        assert_eq!(fmt(Locale::En, "EUR").money(-1234.5), "€−1,234.50");
+        assert_eq!(fmt(Locale::Da, "EUR").money(1234.5), "1.234,50 €");
+        assert_eq!(fmt(Locale::Sv, "DKK").money(0.004), "0,00 DKK");
         assert_eq!(fmt(Locale::Da, "DKK").percent(Some(0.072), 1), "7,2\u{a0}%");
         assert_eq!(fmt(Locale::En, "DKK").number(-47.787, 1), "−47.8");
         assert_eq!(fmt(Locale::En, "DKK").number(-0.001, 1), "0.0");
