@@ -19,7 +19,7 @@ pub fn accounts_frame(roster: &Roster) -> PolarsResult<LazyFrame> {
 /// `account` (the account's row in `accounts`), with repeated rows of one account and day
 /// removed (the last row wins), in account and day order: every period then finds an
 /// account's latest snapshot without sorting again. The sort is stable and on one whole number
-/// (account × 2³² + day), so the last of an account's rows of one day is the one before the
+/// (account × 2³² + the day counted from `i32::MIN`), so the last of an account's rows of one day is the one before the
 /// next (account, day): repeats are dropped by comparing each row with the next, not hashed.
 pub fn prepare_followers(followers: LazyFrame, accounts: LazyFrame) -> PolarsResult<DataFrame> {
     let day = (col("day").cast(DataType::Int64) - lit(i64::from(i32::MIN))).cast(DataType::UInt64);

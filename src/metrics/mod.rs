@@ -64,7 +64,7 @@ pub struct Prepared {
     cost_rows_not_in_roster: usize,
 }
 
-/// Prepares `inputs` for [`compute`]; their posts, followers and orders frames are taken (left
+/// Prepares `inputs` for [`compute_after`]; their posts, followers and orders frames are taken (left
 /// empty): what the periods need of them is in the prepared frames.
 pub fn prepare(inputs: &mut Inputs) -> Result<Prepared, MetricsError> {
     for column in ["subtotal_micros", "total_micros", "discounts_micros", "refunds_micros"] {
@@ -78,8 +78,9 @@ pub fn prepare(inputs: &mut Inputs) -> Result<Prepared, MetricsError> {
     let (posts, followers) = (std::mem::take(&mut inputs.posts), std::mem::take(&mut inputs.followers));
     let (orders, codes) = (std::mem::take(&mut inputs.orders), std::mem::take(&mut inputs.order_codes));
     let roster = &inputs.roster;
+    let span = tracing::Span::current();
     let (social, orders) = std::thread::scope(|s| {
-        let orders = s.spawn(|| timed("orders", || money::prepare(orders, codes.lazy(), roster)));
+        let orders = s.spawn(|| span.in_scope(|| timed("orders", || money::prepare(orders, codes.lazy(), roster))));
         let social = (|| -> Result<_, MetricsError> {
             let posts = timed("posts", || engagement::prepare_posts(posts, accounts.clone().lazy()))?;
             let followers = timed("followers", || engagement::prepare_followers(followers.lazy(), accounts.clone().lazy()))?;
@@ -128,11 +129,6 @@ pub struct PostSums {
     from: i32,
     to: i32,
     per_account: DataFrame,
-}
-
-/// The figures of one period, in `detail`.
-pub fn compute(prepared: &Prepared, setup: &Setup<'_>, period: Period, detail: Detail) -> Result<Figures, MetricsError> {
-    compute_after(prepared, setup, period, detail, None).map(|(figures, _)| figures)
 }
 
 /// The figures of one period, in `detail`, and its post sums. `earlier`, the post sums of a

@@ -122,10 +122,12 @@ impl<'a> Memo<'a> {
         missing.sort_by_key(|(p, _)| std::cmp::Reverse(p.to - p.from));
         let next = std::sync::atomic::AtomicUsize::new(0);
         let (prepared, setup, earlier, missing, next) = (self.prepared, self.setup, self.campaign.as_ref(), &missing, &next);
+        let span = &tracing::Span::current();
         let computed: Vec<((Period, Detail), (Figures, PostSums))> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
                     s.spawn(move || {
+                        let _in_run = span.enter();
                         let mut mine = Vec::new();
                         while let Some(&(p, d)) = missing.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
                             if let Ok(f) = compute_after(prepared, setup, p, d, earlier) {

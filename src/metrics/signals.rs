@@ -145,8 +145,9 @@ pub fn leaks(
 }
 
 /// Follower jumps whose later snapshot is in `from..=to`; `followers` are the de-duplicated
-/// snapshots in account and day order (as [`super::engagement::prepare_followers`] leaves
-/// them), `accounts` (platform, handle, influencer_id) the roster's.
+/// snapshots and must be in account and day order (as
+/// [`super::engagement::prepare_followers`] leaves them: each is compared with the row before
+/// it), `accounts` (platform, handle, influencer_id) the roster's.
 pub fn follower_jumps(
     followers: &DataFrame,
     accounts: &DataFrame,
@@ -241,8 +242,9 @@ mod tests {
             "handle" => ["a", "a", "a", "b", "b", "c", "c", "d", "d", "e", "e"],
             // a: +50 % ending before the period, then −40 % in it; b: +100 % from a's last
             // count is no jump (another account), +10 % is too small; c: +100 % over 8 days;
-            // d: from 0; e: +25 % with the first snapshot before the period.
-            "day" => [90i32, 95, 101, 100, 104, 100, 108, 100, 102, 96, 102],
+            // d: from 0; e: +25 % with the first snapshot before the period. Every snapshot is
+            // on or after day 93, the first day read (the period's first day − 7).
+            "day" => [94i32, 96, 101, 100, 104, 96, 104, 100, 102, 96, 102],
             "followers" => [1000i64, 1500, 900, 1800, 1980, 100, 200, 0, 500, 800, 1000],
         )
         .unwrap();

@@ -55,14 +55,14 @@ pub const DASH: &str = "–";
 impl Fmt {
     /// `value` with `decimals` places and grouped thousands.
     pub fn number(&self, value: f64, decimals: usize) -> String {
-        let mut out = String::with_capacity(24);
+        let mut out = String::new();
         self.push_number(&mut out, value, decimals);
         out
     }
 
     /// [`Self::number`] written onto `out`. Each figure of a report of thousands of rows is
-    /// formatted here: the digits go through a reused buffer, so the figure's text is the only
-    /// allocation.
+    /// formatted here: the digits go through a reused buffer and the figure's text is built in
+    /// place, not from a new string per step.
     fn push_number(&self, out: &mut String, value: f64, decimals: usize) {
         DIGITS.with_borrow_mut(|text| {
             text.clear();
@@ -95,7 +95,7 @@ impl Fmt {
 
     /// A whole number, formatted from its digits (not through a float).
     pub fn count(&self, value: i64) -> String {
-        let mut out = String::with_capacity(16);
+        let mut out = String::new();
         DIGITS.with_borrow_mut(|text| {
             text.clear();
             let _ = write!(text, "{}", value.unsigned_abs());
