@@ -38,24 +38,47 @@ const SHOWN_PER_KIND: usize = 3;
 /// How many of the others are named.
 const NAMED: usize = 5;
 
-/// A candidate recommendation and the money at stake, for ranking.
+/// A candidate recommendation and the money at stake, for ranking. Its text is written only
+/// when it is shown: of thousands of influencers most candidates are only counted or named.
 #[derive(Clone)]
-struct Ranked {
+struct Ranked<'a> {
     weight: f64,
     /// `weight` is money (not, say, a count of orders).
     money: bool,
-    advice: Advice,
+    subject: String,
+    text: Text<'a>,
 }
 
-fn by_weight(found: &mut [Ranked]) {
+/// A candidate's text and money at stake: written, or to be written.
+#[derive(Clone)]
+enum Text<'a> {
+    Written { text: String, at_stake: String },
+    Later(std::rc::Rc<dyn Fn() -> (String, String) + 'a>),
+}
+
+impl<'a> Ranked<'a> {
+    fn written(weight: f64, money: bool, advice: Advice) -> Self {
+        Ranked { weight, money, subject: advice.subject, text: Text::Written { text: advice.text, at_stake: advice.at_stake } }
+    }
+
+    fn advice(&self) -> Advice {
+        let (text, at_stake) = match &self.text {
+            Text::Written { text, at_stake } => (text.clone(), at_stake.clone()),
+            Text::Later(write) => write(),
+        };
+        Advice { subject: self.subject.clone(), text, at_stake }
+    }
+}
+
+fn by_weight(found: &mut [Ranked<'_>]) {
     found.sort_by(|a, b| b.weight.partial_cmp(&a.weight).unwrap_or(std::cmp::Ordering::Equal));
 }
 
 /// The weightiest `SHOWN_PER_KIND` of one kind, then one line naming the others.
-fn top(mut found: Vec<Ranked>, labels: &Labels) -> Vec<Advice> {
+fn top(mut found: Vec<Ranked<'_>>, labels: &Labels) -> Vec<Advice> {
     by_weight(&mut found);
-    let rest: Vec<String> = found.iter().skip(SHOWN_PER_KIND).map(|r| r.advice.subject.clone()).collect();
-    let mut out: Vec<Advice> = found.into_iter().take(SHOWN_PER_KIND).map(|r| r.advice).collect();
+    let rest: Vec<String> = found.iter().skip(SHOWN_PER_KIND).map(|r| r.subject.clone()).collect();
+    let mut out: Vec<Advice> = found.iter().take(SHOWN_PER_KIND).map(Ranked::advice).collect();
     if !out.is_empty() && !rest.is_empty() {
         let mut names = rest.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", ");
         if rest.len() > NAMED {
@@ -93,14 +116,13 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
             .quality
             .unmatched_codes
             .iter()
-            .map(|code| Ranked {
-                weight: code.orders as f64,
-                money: false,
-                advice: Advice {
+            .map(|code| {
+                let advice = Advice {
                     subject: labels.fill("code_subject", &[("code", &code.code)]),
                     text: labels.fill("adv_code", &[("orders", &fmt.count(code.orders as i64))]),
                     at_stake: String::new(),
-                },
+                };
+                Ranked::written(code.orders as f64, false, advice)
             })
             .collect(),
     ];
@@ -111,19 +133,16 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
     let signal_kinds: Vec<Vec<Ranked>> = super::signals::advice(figures, labels, fmt)
         .into_iter()
         .enumerate()
-        .map(|(k, kind)| kind.into_iter().map(|(weight, advice)| Ranked { weight, money: k == 0, advice }).collect())
+        .map(|(k, kind)| kind.into_iter().map(|(weight, advice)| Ranked::written(weight, k == 0, advice)).collect())
         .collect();
     let mut singles: Vec<Ranked> = Vec::new();
     if figures.quality.attribution_conflicts > 0 {
-        singles.push(Ranked {
-            weight: 0.0,
-            money: false,
-            advice: Advice {
-                subject: labels.get("adv_shared_subject"),
-                text: labels.fill("adv_shared", &[("count", &fmt.count(figures.quality.attribution_conflicts as i64))]),
-                at_stake: String::new(),
-            },
-        });
+        let advice = Advice {
+            subject: labels.get("adv_shared_subject"),
+            text: labels.fill("adv_shared", &[("count", &fmt.count(figures.quality.attribution_conflicts as i64))]),
+            at_stake: String::new(),
+        };
+        singles.push(Ranked::written(0.0, false, advice));
     }
     let best = people
         .iter()
@@ -132,22 +151,19 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
     if let Some(best) = best {
         // What keeping them is worth: the period's profit from them.
         let profit = best.revenue - best.cost;
-        singles.push(Ranked {
-            weight: profit,
-            money: true,
-            advice: Advice {
-                subject: best.display_name().to_string(),
-                text: labels.fill(
-                    "adv_best",
-                    &[
-                        ("roi", &fmt.pct_value(best.roi_pct)),
-                        ("revenue", &fmt.money(best.revenue)),
-                        ("orders", &fmt.count(best.orders)),
-                    ],
-                ),
-                at_stake: fmt.money(profit),
-            },
-        });
+        let advice = Advice {
+            subject: best.display_name().to_string(),
+            text: labels.fill(
+                "adv_best",
+                &[
+                    ("roi", &fmt.pct_value(best.roi_pct)),
+                    ("revenue", &fmt.money(best.revenue)),
+                    ("orders", &fmt.count(best.orders)),
+                ],
+            ),
+            at_stake: fmt.money(profit),
+        };
+        singles.push(Ranked::written(profit, true, advice));
     }
     let mut candidates: Vec<Ranked> = kinds
         .iter()
@@ -159,90 +175,98 @@ pub fn recommend(figures: &Figures, benchmarks: &Benchmarks, labels: &Labels, fm
         .cloned()
         .collect();
     by_weight(&mut candidates);
-    let mut actions: Vec<Advice> = candidates.into_iter().take(ACTIONS).map(|r| r.advice).collect();
+    let mut actions: Vec<Advice> = candidates.iter().take(ACTIONS).map(Ranked::advice).collect();
     // Fewer than three about money: the others that need doing (unknown codes, shared orders).
     for r in kinds.iter().flatten().chain(&singles).filter(|r| !r.money) {
         if actions.len() >= 3 {
             break;
         }
-        actions.push(r.advice.clone());
+        actions.push(r.advice());
     }
     let mut all: Vec<Advice> = Vec::new();
     let mut kinds = kinds.into_iter();
     for kind in kinds.by_ref().take(4) {
         all.extend(top(kind, labels));
     }
-    all.extend(tier_gaps.iter().map(|r| r.advice.clone()));
+    all.extend(tier_gaps.iter().map(Ranked::advice));
     for kind in kinds {
         all.extend(top(kind, labels));
     }
     for kind in signal_kinds {
         all.extend(top(kind, labels));
     }
-    all.extend(singles.into_iter().map(|r| r.advice));
+    all.extend(singles.iter().map(Ranked::advice));
     Recommendations { all, actions }
 }
 
-impl Writer<'_> {
-    fn ranked(&self, weight: f64, subject: String, text: String) -> Ranked {
-        let at_stake = if weight > 0.0 { self.fmt.money(weight) } else { String::new() };
-        Ranked { weight, money: true, advice: Advice { subject, text, at_stake } }
+impl<'a> Writer<'a> {
+    /// A money candidate whose text `write` writes when it is shown.
+    fn ranked(&self, weight: f64, subject: String, write: impl Fn() -> String + 'a) -> Ranked<'a> {
+        let fmt = self.fmt;
+        let text = move || (write(), if weight > 0.0 { fmt.money(weight) } else { String::new() });
+        Ranked { weight, money: true, subject, text: Text::Later(std::rc::Rc::new(text)) }
     }
 
     /// Paid this period, but no posts. Weight: what was paid.
-    fn silent(&self, r: &FigureRow) -> Option<Ranked> {
+    fn silent(&self, r: &'a FigureRow) -> Option<Ranked<'a>> {
         if !(r.cost_rows > 0.0 && r.posts == 0) {
             return None;
         }
-        let text =
-            self.labels.fill("adv_silent", &[("paid", &self.fmt.money(r.cost_rows)), ("orders", &self.fmt.count(r.orders))]);
+        let (labels, fmt) = (self.labels, self.fmt);
+        let text = move || labels.fill("adv_silent", &[("paid", &fmt.money(r.cost_rows)), ("orders", &fmt.count(r.orders))]);
         Some(self.ranked(r.cost_rows, r.display_name().into(), text))
     }
 
     /// Engagement rate under half the tier's expected low end. Weight: the cost.
-    fn engagement_gap(&self, r: &FigureRow, subject: impl FnOnce() -> String) -> Option<Ranked> {
+    fn engagement_gap(&self, r: &'a FigureRow, subject: impl FnOnce() -> String) -> Option<Ranked<'a>> {
         let rate = r.engagement_rate?;
         let bench = self.benchmarks.engagement_for(&r.tier)?;
         if rate >= bench.low / FAR {
             return None;
         }
-        let text = self.labels.fill(
-            "adv_er",
-            &[
-                ("rate", &self.fmt.percent(Some(rate), 1)),
-                ("tier", &r.tier),
-                ("low", &self.fmt.percent(Some(bench.low), 0)),
-                ("high", &self.fmt.percent(Some(bench.high), 0)),
-                ("source", &source_name(&bench.source, self.labels)),
-            ],
-        );
+        let (labels, fmt) = (self.labels, self.fmt);
+        let text = move || {
+            labels.fill(
+                "adv_er",
+                &[
+                    ("rate", &fmt.percent(Some(rate), 1)),
+                    ("tier", &r.tier),
+                    ("low", &fmt.percent(Some(bench.low), 0)),
+                    ("high", &fmt.percent(Some(bench.high), 0)),
+                    ("source", &source_name(&bench.source, labels)),
+                ],
+            )
+        };
         Some(self.ranked(r.cost, subject(), text))
     }
 
     /// Return per unit spent under half of what accounts of this size bring. Weight: the money
     /// lost (cost − revenue).
-    fn return_gap(&self, r: &FigureRow) -> Option<Ranked> {
+    fn return_gap(&self, r: &'a FigureRow) -> Option<Ranked<'a>> {
         let roas = r.roas?;
         let (bench, _) = self.benchmarks.return_for(r.followers?)?;
         if r.cost <= 0.0 || roas >= bench.roas / FAR {
             return None;
         }
-        let text = self.labels.fill(
-            "adv_roi",
-            &[
-                ("roas", &self.fmt.ratio(Some(roas))),
-                ("roi", &self.fmt.pct_value(r.roi_pct)),
-                ("expected", &self.fmt.number(bench.roas, 0)),
-                ("followers", &self.fmt.opt_count(r.followers)),
-                ("source", &source_name(&bench.source, self.labels)),
-            ],
-        );
+        let (labels, fmt) = (self.labels, self.fmt);
+        let text = move || {
+            labels.fill(
+                "adv_roi",
+                &[
+                    ("roas", &fmt.ratio(Some(roas))),
+                    ("roi", &fmt.pct_value(r.roi_pct)),
+                    ("expected", &fmt.number(bench.roas, 0)),
+                    ("followers", &fmt.opt_count(r.followers)),
+                    ("source", &source_name(&bench.source, labels)),
+                ],
+            )
+        };
         Some(self.ranked(r.cost - r.revenue, r.display_name().into(), text))
     }
 
     /// Fee per post far above the rule of thumb for the follower count. Weight: the fees paid
     /// above the rule.
-    fn fee_gap(&self, r: &FigureRow) -> Option<Ranked> {
+    fn fee_gap(&self, r: &'a FigureRow) -> Option<Ranked<'a>> {
         let rule = self.benchmarks.fee.as_ref()?;
         let followers = r.followers.filter(|f| *f > 0)?;
         if r.posts == 0 || r.fees <= 0.0 {
@@ -254,16 +278,19 @@ impl Writer<'_> {
         if times <= FAR {
             return None;
         }
-        let text = self.labels.fill(
-            "adv_fee",
-            &[
-                ("fee", &self.fmt.money(per_post)),
-                ("times", &self.fmt.number(times, 1)),
-                ("rule", &self.fmt.money(fair)),
-                ("followers", &self.fmt.count(followers)),
-                ("source", &source_name(&rule.source, self.labels)),
-            ],
-        );
+        let (labels, fmt) = (self.labels, self.fmt);
+        let text = move || {
+            labels.fill(
+                "adv_fee",
+                &[
+                    ("fee", &fmt.money(per_post)),
+                    ("times", &fmt.number(times, 1)),
+                    ("rule", &fmt.money(fair)),
+                    ("followers", &fmt.count(followers)),
+                    ("source", &source_name(&rule.source, labels)),
+                ],
+            )
+        };
         Some(self.ranked(r.fees - fair * r.posts as f64, r.display_name().into(), text))
     }
 }
