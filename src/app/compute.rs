@@ -42,8 +42,17 @@ pub fn load(config: &Config, report: &ReportConfig, period: &Period) -> anyhow::
         false => None,
     };
     let cache = config.parse_cache.then(|| source::cache::Cache::new(&config.state_dir));
-    let mut inputs = source::inputs::load(report, &config.base, snapshots, cache.as_ref()).context("reading the inputs")?;
-    // The parse cache's writes end before the figures are prepared (the peak of a run's memory).
+    // The posts and followers are prepared before the orders are read, so their raw frames
+    // are gone before the orders are in memory.
+    let mut social = None;
+    let hook: source::inputs::SocialHook<'_> = Box::new(|posts, followers, roster| {
+        social = Some(metrics::prepare_social(posts, followers, roster));
+        Ok(())
+    });
+    let inputs = source::inputs::load(report, &config.base, snapshots, cache.as_ref(), Some(hook));
+    let mut inputs = inputs.context("reading the inputs")?;
+    let social = social.context("the posts and followers were not read")?.context("preparing the posts and followers")?;
+    // The parse cache's writes end before the orders are prepared (the peak of a run's memory).
     drop(cache);
     let rows: usize = inputs.files.iter().map(|f| f.rows).sum();
     tracing::info!(files = inputs.files.len(), rows, ms = started.elapsed().as_millis() as u64, "inputs read");
@@ -53,7 +62,7 @@ pub fn load(config: &Config, report: &ReportConfig, period: &Period) -> anyhow::
     };
     let latest_recorded = metrics::latest_recorded(&inputs)?;
     let started = Instant::now();
-    let prepared = metrics::prepare(&mut inputs).context("preparing the figures")?;
+    let prepared = metrics::prepare(&mut inputs, social).context("preparing the figures")?;
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
         "inputs prepared: orders de-duplicated and attributed, posts owned"

@@ -70,7 +70,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
             .with_context(|| format!("report `{}`: compiling its templates", report.name))
             .map_err(Failure::Usage)?;
         let cache = config.parse_cache.then(|| source::cache::Cache::new(&config.state_dir));
-        let inputs = source::inputs::load(report, &config.base, None, cache.as_ref())
+        let inputs = source::inputs::load(report, &config.base, None, cache.as_ref(), None)
             .with_context(|| format!("report `{}`", report.name))
             .map_err(Failure::Run)?;
         let rows: usize = inputs.files.iter().map(|f| f.rows).sum();

@@ -65,31 +65,34 @@ pub struct Prepared {
     cost_rows_not_in_roster: usize,
 }
 
-/// Prepares `inputs` for [`compute_after`]; their posts, followers and orders frames are taken (left
-/// empty): what the periods need of them is in the prepared frames.
-pub fn prepare(inputs: &mut Inputs) -> Result<Prepared, MetricsError> {
+/// The posts and follower snapshots prepared ([`prepare_social`]), apart from the orders.
+#[derive(Debug)]
+pub struct Social {
+    accounts: DataFrame,
+    posts: DataFrame,
+    followers: DataFrame,
+}
+
+/// Prepares the posts and follower snapshots (the frames are dropped as soon as they are).
+pub fn prepare_social(posts: DataFrame, followers: DataFrame, roster: &crate::source::Roster) -> Result<Social, MetricsError> {
+    let accounts = engagement::accounts_frame(roster)?.collect()?;
+    let posts = timed("posts", || engagement::prepare_posts(posts, accounts.clone().lazy()))?;
+    let followers = timed("followers", || engagement::prepare_followers(followers.lazy(), accounts.clone().lazy()))?;
+    Ok(Social { accounts, posts, followers })
+}
+
+/// Prepares `inputs` for [`compute_after`], their posts and followers prepared already
+/// ([`prepare_social`], before the orders were read); their orders frames are taken (left
+/// empty).
+pub fn prepare(inputs: &mut Inputs, social: Social) -> Result<Prepared, MetricsError> {
     for column in ["subtotal_micros", "total_micros", "discounts_micros", "refunds_micros"] {
         exact::check_sum(&inputs.orders, column, "the orders' amounts")?;
     }
     exact::check_sum(&inputs.costs, "amount_micros", "the cost rows' amounts")?;
-    let accounts = engagement::accounts_frame(&inputs.roster)?.collect()?;
-    // Each input frame is handed over to its query, so its memory goes as soon as that frame
-    // is prepared. The orders are prepared beside the posts and followers (many of the steps
-    // of each use one core).
-    let (posts, followers) = (std::mem::take(&mut inputs.posts), std::mem::take(&mut inputs.followers));
+    // The orders frame is handed over to its query, so its memory goes as it is prepared.
     let (orders, codes) = (std::mem::take(&mut inputs.orders), std::mem::take(&mut inputs.order_codes));
-    let roster = &inputs.roster;
-    let span = tracing::Span::current();
-    let (social, orders) = std::thread::scope(|s| {
-        let orders = s.spawn(|| span.in_scope(|| timed("orders", || money::prepare(orders, codes.lazy(), roster))));
-        let social = (|| -> Result<_, MetricsError> {
-            let posts = timed("posts", || engagement::prepare_posts(posts, accounts.clone().lazy()))?;
-            let followers = timed("followers", || engagement::prepare_followers(followers.lazy(), accounts.clone().lazy()))?;
-            Ok((posts, followers))
-        })();
-        (social, orders.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    });
-    let ((posts, followers), orders) = (social?, orders?);
+    let orders = timed("orders", || money::prepare(orders, codes.lazy(), &inputs.roster))?;
+    let Social { accounts, posts, followers } = social;
     Ok(Prepared {
         posts,
         followers,
@@ -119,7 +122,8 @@ pub fn earliest_day(inputs: &Inputs) -> Result<Option<chrono::NaiveDate>, Metric
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    for frame in [&inputs.posts, &inputs.orders, &inputs.costs] {
+    // A frame handed over to be prepared early (left without columns) is in the days above.
+    for frame in [&inputs.posts, &inputs.orders, &inputs.costs].into_iter().filter(|f| f.width() > 0) {
         let min = frame.clone().lazy().select([col("day").min()]).collect()?;
         if let Some(day) = min.column("day")?.i32()?.get(0) {
             earliest = Some(earliest.map_or(day, |e| e.min(day)));

@@ -42,13 +42,24 @@ type Spare = (Vec<u8>, Vec<(u64, u64)>);
 
 /// Runs `run` on every chunk of `file` (a lazy frame of `columns` as text, and `row`, each
 /// row's index in the file) and stacks each of its results over the chunks, in file order,
-/// one chunk per frame (the results keep one polars chunk per chunk of the file, aligned
-/// across their columns: rechunking is the caller's choice). `state` is passed from chunk to
+/// one chunk per frame (the results of every [`MERGE_EVERY`] chunks of the file are merged into
+/// one polars chunk, aligned across their columns). `state` is passed from chunk to
 /// chunk (what a query must know of the chunk before). Returns the results and what the
 /// check found.
 pub fn collect<S>(
     file: &DiskCsv,
     columns: &[&str],
+    state: &mut S,
+    run: impl FnMut(LazyFrame, &mut S) -> PolarsResult<Vec<DataFrame>>,
+) -> Result<(PolarsResult<Vec<DataFrame>>, FileCheck), SourceError> {
+    collect_in(file, columns, chunk_bytes(), state, run)
+}
+
+/// [`collect`] in chunks of about `chunk_bytes`.
+fn collect_in<S>(
+    file: &DiskCsv,
+    columns: &[&str],
+    chunk_bytes: usize,
     state: &mut S,
     mut run: impl FnMut(LazyFrame, &mut S) -> PolarsResult<Vec<DataFrame>>,
 ) -> Result<(PolarsResult<Vec<DataFrame>>, FileCheck), SourceError> {
@@ -64,9 +75,9 @@ pub fn collect<S>(
         };
         let reader = std::thread::Builder::new()
             .name("csv-reader".into())
-            .spawn_scoped(s, move || read_chunks(file, &wanted, chunk_bytes(), tx, spare_rx))
+            .spawn_scoped(s, move || read_chunks(file, &wanted, chunk_bytes, tx, spare_rx))
             .map_err(|source| SourceError::Io { path: file.path.clone(), source })?;
-        let mut stacked: PolarsResult<Vec<DataFrame>> = Ok(Vec::new());
+        let mut stacked: PolarsResult<Stack> = Ok(Stack::default());
         let (mut waited, mut worked) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
         let mut columned = std::time::Duration::ZERO;
         let mut clock = std::time::Instant::now();
@@ -85,7 +96,7 @@ pub fn collect<S>(
                         let frame = text_columns(text, &layout, columns);
                         columned += t.elapsed();
                         let result = frame.and_then(|frame| run(frame.lazy(), state));
-                        if let Err(e) = result.and_then(|next| stack(frames, next)) {
+                        if let Err(e) = result.and_then(|next| frames.push(next)) {
                             stacked = Err(e);
                         }
                     }
@@ -108,20 +119,58 @@ pub fn collect<S>(
             message: "the check pass failed".to_string(),
         })??;
         check.not_utf8 |= not_utf8;
-        Ok((stacked, check))
+        Ok((stacked.and_then(Stack::finish), check))
     })
 }
 
-fn stack(frames: &mut Vec<DataFrame>, next: Vec<DataFrame>) -> PolarsResult<()> {
-    let next = next.into_iter().map(compact).collect::<PolarsResult<Vec<_>>>()?;
+/// How many chunks' results are merged into one polars chunk.
+const MERGE_EVERY: usize = 8;
+
+/// The results of the chunks read so far: those of the last few chunks as they came, the
+/// earlier ones merged every [`MERGE_EVERY`] chunks. Each chunk's results are small arrays
+/// allocated among the (larger, freed) memory of that chunk's query; left that way, thousands
+/// of them keep much of that memory from being reused (at 5M orders the reader's peak memory
+/// grew as chunks got smaller). Merged, they are copied once into a few large arrays.
+#[derive(Default)]
+struct Stack {
+    merged: Vec<DataFrame>,
+    recent: Vec<Vec<DataFrame>>,
+}
+
+impl Stack {
+    fn push(&mut self, next: Vec<DataFrame>) -> PolarsResult<()> {
+        self.recent.push(next.into_iter().map(compact).collect::<PolarsResult<Vec<_>>>()?);
+        if self.recent.len() >= MERGE_EVERY {
+            self.merge();
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self) {
+        let mut recent = std::mem::take(&mut self.recent).into_iter();
+        let Some(mut frames) = recent.next() else { return };
+        for next in recent {
+            append(&mut frames, next);
+        }
+        frames.iter_mut().for_each(|f| _ = f.rechunk_mut());
+        append(&mut self.merged, frames);
+    }
+
+    fn finish(mut self) -> PolarsResult<Vec<DataFrame>> {
+        self.merge();
+        Ok(self.merged)
+    }
+}
+
+/// `next` stacked under `frames` (query by query).
+fn append(frames: &mut Vec<DataFrame>, next: Vec<DataFrame>) {
     if frames.is_empty() {
         *frames = next;
-        return Ok(());
+        return;
     }
     for (acc, frame) in frames.iter_mut().zip(next) {
         acc.vstack_mut_owned_unchecked(frame);
     }
-    Ok(())
 }
 
 /// `frame` with the strings of its text columns copied out: a text column the query filtered
@@ -248,5 +297,33 @@ mod tests {
         assert_eq!((chunks, check.rows, frame.height()), (1, 20_000, 20_000));
         let b = frame.column("b").unwrap().str().unwrap();
         assert_eq!((b.get(0), b.get(19_999)), (Some("x0"), Some("x19999")));
+    }
+
+    #[test]
+    fn results_of_many_chunks_are_merged_in_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many-chunks.csv");
+        let mut text = String::from("a,b\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("{i},long enough to be kept apart {i}\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let disk = DiskCsv::open(&path).unwrap().unwrap();
+        let mut chunks = 0;
+        let (frames, check) = collect_in(&disk, &["a", "b"], 16 << 10, &mut chunks, |lf, chunks| {
+            *chunks += 1;
+            // Every other row, so what is kept no longer points into the chunk's text.
+            Ok(vec![lf.filter((col("row").cast(DataType::Int64) % lit(2i64)).eq(lit(0i64))).collect()?])
+        })
+        .unwrap();
+        let frame = &frames.unwrap()[0];
+        assert!(chunks > 3 * MERGE_EVERY, "only {chunks} chunks");
+        assert_eq!((check.rows, frame.height()), (20_000, 10_000));
+        // Merged: one polars chunk per MERGE_EVERY chunks of the file (the last maybe fewer).
+        assert_eq!(frame.first_col_n_chunks(), chunks.div_ceil(MERGE_EVERY));
+        let rows: Vec<u32> = frame.column("row").unwrap().idx().unwrap().into_no_null_iter().collect();
+        assert_eq!(rows, (0..20_000).step_by(2).collect::<Vec<u32>>());
+        let b = frame.column("b").unwrap().str().unwrap();
+        assert_eq!(b.get(9_999), Some("long enough to be kept apart 19998"));
     }
 }

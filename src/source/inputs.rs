@@ -17,13 +17,21 @@ fn record(list: &mut Vec<InputFile>, files: &[CsvText], rows: &[usize], base: &P
     list.extend(files.iter().zip(rows).map(|(f, r)| input_file(f, *r, base)));
 }
 
+/// What [`load`] hands over once the posts and follower snapshots are read, before it reads
+/// the orders: the caller may prepare them (and drop them) while the orders are read, so a
+/// run never holds the raw frames of all its inputs at once. The frames it is given are left
+/// empty in [`Inputs`]; without a hook they stay there.
+pub type SocialHook<'a> = Box<dyn FnOnce(DataFrame, DataFrame, &super::Roster) -> Result<(), SourceError> + 'a>;
+
 /// Reads the roster, costs, posts, followers and orders of `report`, plus the API snapshots
-/// (appended after the files' rows, so a pulled value wins over an exported one).
+/// (appended after the files' rows, so a pulled value wins over an exported one). The posts
+/// and followers are handed to `social` (when given) before the orders are read.
 pub fn load(
     report: &ReportConfig,
     base: &Path,
     snapshots: Option<Snapshots>,
     cache: Option<&super::cache::Cache>,
+    social: Option<SocialHook<'_>>,
 ) -> Result<Inputs, SourceError> {
     let cfg = &report.inputs;
     let mut rejects = Rejects::new(cfg.skip_bad_rows);
@@ -51,6 +59,21 @@ pub fn load(
     // The accounts no roster influencer owns: the stats readers list those of the files.
     let mut unowned_accounts = read_posts.unowned;
     unowned_accounts.extend(read_followers.unowned);
+    let frame_err = |source| SourceError::Csv { path: base.to_path_buf(), source };
+    let (api, order_pulls) = match snapshots {
+        Some(snap) => {
+            unowned_accounts.extend(unowned(&roster, &[&snap.posts, &snap.followers]).map_err(frame_err)?);
+            posts.vstack_mut(&snap.posts).map_err(frame_err)?;
+            followers.vstack_mut(&snap.followers).map_err(frame_err)?;
+            (Some(snap.api), snap.orders)
+        }
+        None => (None, Vec::new()),
+    };
+    // The earliest day of any post, the pulled ones and the kept ones included.
+    let earliest_post_day = [read_posts.earliest, min_day(&posts).map_err(frame_err)?].into_iter().flatten().min();
+    if let Some(hook) = social {
+        hook(std::mem::take(&mut posts), std::mem::take(&mut followers), &roster)?;
+    }
 
     let currency = super::orders::Currency { code: &report.currency, fx: &report.fx };
     let mut order_recorded = std::collections::BTreeMap::new();
@@ -71,23 +94,13 @@ pub fn load(
             (orders, codes, order_files.into_iter().map(|f| f.path).collect(), None)
         }
     };
-    let frame_err = |source| SourceError::Csv { path: base.to_path_buf(), source };
-    if let Some(pulls) = snapshots.as_ref().map(|s| &s.orders).filter(|p| !p.is_empty()) {
+    if !order_pulls.is_empty() {
         // Each pull ranks after the files, later pulls later: the copy de-duplication prefers.
-        let (api_orders, api_codes) = api_orders(pulls, order_paths.len() as u32, report.timezone, &currency)?;
+        let (api_orders, api_codes) = api_orders(&order_pulls, order_paths.len() as u32, report.timezone, &currency)?;
         orders.vstack_mut(&api_orders).map_err(frame_err)?;
         order_codes.vstack_mut(&api_codes).map_err(frame_err)?;
     }
 
-    let api = match snapshots {
-        Some(snap) => {
-            unowned_accounts.extend(unowned(&roster, &[&snap.posts, &snap.followers]).map_err(frame_err)?);
-            posts.vstack_mut(&snap.posts).map_err(frame_err)?;
-            followers.vstack_mut(&snap.followers).map_err(frame_err)?;
-            Some(snap.api)
-        }
-        None => None,
-    };
     unowned_accounts.sort();
     unowned_accounts.dedup();
     Ok(Inputs {
@@ -99,7 +112,7 @@ pub fn load(
         order_codes,
         order_files: order_paths,
         earliest_order_day,
-        earliest_post_day: read_posts.earliest,
+        earliest_post_day,
         order_recorded,
         files: listed,
         rejected: rejects.list,
@@ -107,6 +120,14 @@ pub fn load(
         unowned_accounts,
         api,
     })
+}
+
+/// The earliest `day` of `frame` (none when it has no rows).
+fn min_day(frame: &DataFrame) -> PolarsResult<Option<i32>> {
+    match frame.height() {
+        0 => Ok(None),
+        _ => Ok(frame.column("day")?.i32()?.min()),
+    }
 }
 
 /// The orders of shop API pulls as canonical frames, days in `tz`.
