@@ -5,7 +5,8 @@
 //! the caller's lazy queries run on its wanted columns ([`super::fields`], its rows numbered
 //! as in the file) on polars' in-memory engine (the chunk is in memory already). Nothing is
 //! memory-mapped, so memory is bounded by a few chunks and what the queries keep, not by the
-//! size of the file.
+//! size of the file; a chunk's text and field spans go back to the reader as soon as its text
+//! columns are built (they hold copies), not when its query ends.
 
 use super::SourceError;
 use super::csv_check::Scanner;
@@ -89,21 +90,28 @@ fn collect_in<S>(
             // Each chunk is checked for UTF-8 whole, once (then its fields are cut at ASCII
             // bytes); after a failure the rest is still read: the check reports every
             // malformed record, and a later chunk may show the file is not UTF-8 after all.
-            match simdutf8::basic::from_utf8(&chunk.bytes) {
-                Ok(text) => {
-                    if let (false, Ok(frames)) = (not_utf8, stacked.as_mut()) {
-                        let t = std::time::Instant::now();
-                        let frame = text_columns(text, &layout, columns);
-                        columned += t.elapsed();
-                        let result = frame.and_then(|frame| run(frame.lazy(), state));
-                        if let Err(e) = result.and_then(|next| frames.push(next)) {
-                            stacked = Err(e);
-                        }
-                    }
+            let frame = match simdutf8::basic::from_utf8(&chunk.bytes) {
+                Ok(text) if !not_utf8 && stacked.is_ok() => {
+                    let t = std::time::Instant::now();
+                    let frame = text_columns(text, &layout, columns);
+                    columned += t.elapsed();
+                    Some(frame)
                 }
-                Err(_) => not_utf8 = true,
-            }
+                Ok(_) => None,
+                Err(_) => {
+                    not_utf8 = true;
+                    None
+                }
+            };
+            // The text columns hold copies of the fields: the chunk's text and field spans go
+            // back to the reader to be filled again while the query runs.
             let _ = spare_tx.send((chunk.bytes, chunk.fields));
+            if let (Some(frame), Ok(frames)) = (frame, stacked.as_mut()) {
+                let result = frame.and_then(|frame| run(frame.lazy(), state));
+                if let Err(e) = result.and_then(|next| frames.push(next)) {
+                    stacked = Err(e);
+                }
+            }
             worked += clock.elapsed();
             clock = std::time::Instant::now();
         }
