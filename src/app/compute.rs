@@ -43,13 +43,18 @@ pub fn load(config: &Config, report: &ReportConfig, period: &Period) -> anyhow::
     };
     let cache = config.parse_cache.then(|| source::cache::Cache::new(&config.state_dir));
     // The posts and followers are prepared before the orders are read, so their raw frames
-    // are gone before the orders are in memory.
+    // are freed before the orders are in memory (the parse cache's writer may still hold a
+    // copy until it has written it).
     let mut social = None;
     let hook: source::inputs::SocialHook<'_> = Box::new(|posts, followers, roster| {
         social = Some(metrics::prepare_social(posts, followers, roster));
         Ok(())
     });
     let inputs = source::inputs::load(report, &config.base, snapshots, cache.as_ref(), Some(hook));
+    if let (Err(_), Some(Err(e))) = (&inputs, &social) {
+        // The read's error is the one reported; this one is not lost.
+        tracing::error!(error = %format!("{e:#}"), "preparing the posts and followers failed too");
+    }
     let mut inputs = inputs.context("reading the inputs")?;
     let social = social.context("the posts and followers were not read")?.context("preparing the posts and followers")?;
     // The parse cache's writes end before the orders are prepared (the peak of a run's memory).
@@ -63,10 +68,7 @@ pub fn load(config: &Config, report: &ReportConfig, period: &Period) -> anyhow::
     let latest_recorded = metrics::latest_recorded(&inputs)?;
     let started = Instant::now();
     let prepared = metrics::prepare(&mut inputs, social).context("preparing the figures")?;
-    tracing::debug!(
-        ms = started.elapsed().as_millis() as u64,
-        "inputs prepared: orders de-duplicated and attributed, posts owned"
-    );
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "orders prepared: de-duplicated and attributed");
     for frame in [&mut inputs.posts, &mut inputs.followers, &mut inputs.orders, &mut inputs.order_codes, &mut inputs.costs] {
         *frame = frame.clear();
     }

@@ -122,8 +122,9 @@ pub fn earliest_day(inputs: &Inputs) -> Result<Option<chrono::NaiveDate>, Metric
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    // A frame handed over to be prepared early (left without columns) is in the days above.
-    for frame in [&inputs.posts, &inputs.orders, &inputs.costs].into_iter().filter(|f| f.width() > 0) {
+    // The posts' days are in `earliest_post_day` (the posts are handed over to be prepared
+    // before the orders are read).
+    for frame in [&inputs.orders, &inputs.costs] {
         let min = frame.clone().lazy().select([col("day").min()]).collect()?;
         if let Some(day) = min.column("day")?.i32()?.get(0) {
             earliest = Some(earliest.map_or(day, |e| e.min(day)));

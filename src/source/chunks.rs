@@ -66,8 +66,8 @@ fn collect_in<S>(
 ) -> Result<(PolarsResult<Vec<DataFrame>>, FileCheck), SourceError> {
     std::thread::scope(|s| {
         let (tx, rx) = sync_channel::<Chunk>(1);
-        // A chunk's text and field spans, once its query is done, go back to the reader to be
-        // filled again.
+        // A chunk's text and field spans, once its text columns are built, go back to the reader
+        // to be filled again.
         let (spare_tx, spare_rx) = channel::<Spare>();
         let wanted = columns.iter().map(|c| file.header.iter().position(|h| h == c)).collect::<Option<Vec<_>>>();
         let Some(wanted) = wanted else {
@@ -138,7 +138,8 @@ const MERGE_EVERY: usize = 8;
 /// earlier ones merged every [`MERGE_EVERY`] chunks. Each chunk's results are small arrays
 /// allocated among the (larger, freed) memory of that chunk's query; left that way, thousands
 /// of them keep much of that memory from being reused (at 5M orders the reader's peak memory
-/// grew as chunks got smaller). Merged, they are copied once into a few large arrays.
+/// grew as chunks got smaller). Merged, their values are copied once into a few large arrays
+/// (of text, the 16-byte views: longer texts stay in each chunk's compacted buffer).
 #[derive(Default)]
 struct Stack {
     merged: Vec<DataFrame>,

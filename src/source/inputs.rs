@@ -18,9 +18,9 @@ fn record(list: &mut Vec<InputFile>, files: &[CsvText], rows: &[usize], base: &P
 }
 
 /// What [`load`] hands over once the posts and follower snapshots are read, before it reads
-/// the orders: the caller may prepare them (and drop them) while the orders are read, so a
-/// run never holds the raw frames of all its inputs at once. The frames it is given are left
-/// empty in [`Inputs`]; without a hook they stay there.
+/// the orders: the caller may prepare them (and drop them) before the orders are read. The
+/// frames it is given are left empty (without columns) in [`Inputs`]; without a hook they stay
+/// there.
 pub type SocialHook<'a> = Box<dyn FnOnce(DataFrame, DataFrame, &super::Roster) -> Result<(), SourceError> + 'a>;
 
 /// Reads the roster, costs, posts, followers and orders of `report`, plus the API snapshots

@@ -52,6 +52,7 @@ pub use values::ValueError;
 #[derive(Debug)]
 pub struct Inputs {
     pub roster: Roster,
+    /// Empty (without columns) when [`inputs::load`] handed them over to be prepared.
     pub posts: DataFrame,
     pub followers: DataFrame,
     pub costs: DataFrame,
@@ -70,7 +71,7 @@ pub struct Inputs {
     /// not keep (see `shopify::kept_orders`).
     pub earliest_order_day: Option<i32>,
     /// The earliest day of any readable post in the files, including posts of accounts no
-    /// roster influencer owns (not kept).
+    /// roster influencer owns (not kept), and of any pulled post.
     pub earliest_post_day: Option<i32>,
     /// Per order file (rank), the latest instant any of its orders records, including orders
     /// the reader did not keep.
