@@ -658,3 +658,28 @@ async fn an_account_whose_pull_panics_is_a_failed_account() {
     assert!(stdout.contains("2 accounts"), "the panicked account is counted: {stdout}");
     assert!(stdout.contains("not pulled: instagram 17841400000000002: its pull panicked"), "{stdout}");
 }
+
+#[tokio::test]
+async fn pulled_posts_alone_set_where_the_campaign_to_date_starts() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let section = format!("[report.pull.instagram]\nbase_url = \"{}\"\n{}", server.uri(), fast(""));
+    let cfg = config(dir.path(), "anna,Anna,17841400000000001,,,,,,\n", &section);
+    // No file holds a post, an order or a cost: the only day anything happened is the pulled
+    // post's (handed over to be prepared before the orders are read).
+    serve_post(&server, 900, 10, "2026-10-28T10:00:00+0000").await;
+    let pulled = std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(["pull", "--config", cfg.to_str().unwrap()])
+        .env("TIERWISE_NOW", "2026-11-01T20:00:00Z")
+        .output()
+        .unwrap();
+    assert!(pulled.status.success(), "{}", String::from_utf8_lossy(&pulled.stderr));
+    let week46 = tempfile::tempdir().unwrap();
+    let out =
+        run_at(&cfg, "2027-11-01T09:00:00Z", &["--period", "2026-W46", "--no-email", "--out", week46.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = std::fs::read_to_string(week46.path().join("report.md")).unwrap();
+    let line = md.lines().find(|l| l.contains("Campaign to date")).unwrap_or_default();
+    assert!(line.starts_with("Campaign to date (28 October 2026 – 15 November 2026): "), "{md}");
+    assert!(line.ends_with("Engagements 11"), "{line}");
+}
