@@ -348,6 +348,15 @@ fn row(out: &Path) -> std::collections::HashMap<String, String> {
     rows.into_iter().next().unwrap()
 }
 
+/// `tierwise pull` with the clock at `now`.
+fn pull_at(cfg: &Path, now: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(["pull", "--config", cfg.to_str().unwrap()])
+        .env("TIERWISE_NOW", now)
+        .output()
+        .unwrap()
+}
+
 fn run_at(cfg: &Path, now: &str, args: &[&str]) -> std::process::Output {
     let mut full = vec!["run", "--config", cfg.to_str().unwrap()];
     full.extend_from_slice(args);
@@ -365,20 +374,13 @@ async fn a_past_period_is_reported_from_its_snapshots_not_the_live_api() {
     let dir = tempfile::tempdir().unwrap();
     let section = format!("[report.pull.instagram]\nbase_url = \"{}\"\n{}", server.uri(), fast(""));
     let cfg = config(dir.path(), "anna,Anna,17841400000000001,,,,,,\n", &section);
-    let pull_at = |now: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
-            .args(["pull", "--config", cfg.to_str().unwrap()])
-            .env("TIERWISE_NOW", now)
-            .output()
-            .unwrap()
-    };
     // Sunday evening of week 44 (Copenhagen): 900 followers (nano), 10 likes so far.
     serve_account(&server, 900, 10).await;
-    let first = pull_at("2026-11-01T20:00:00Z");
+    let first = pull_at(&cfg, "2026-11-01T20:00:00Z");
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     // Two weeks later the account has grown to 25,000 (meso) and the post has 50 likes.
     serve_account(&server, 25_000, 50).await;
-    let second = pull_at("2026-11-15T20:00:00Z");
+    let second = pull_at(&cfg, "2026-11-15T20:00:00Z");
     assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
     let parquet = std::fs::read_dir(dir.path().join("state/snapshots/api/followers")).unwrap().count();
     assert_eq!(parquet, 2, "one follower snapshot per day");
@@ -437,11 +439,7 @@ fn shop_config(dir: &Path, section: &str) -> PathBuf {
 }
 
 fn pull_and_report(cfg: &Path) -> crate::support::Rows {
-    let pulled = std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
-        .args(["pull", "--config", cfg.to_str().unwrap()])
-        .env("TIERWISE_NOW", "2026-11-08T20:00:00Z")
-        .output()
-        .unwrap();
+    let pulled = pull_at(cfg, "2026-11-08T20:00:00Z");
     assert!(pulled.status.success(), "{}", String::from_utf8_lossy(&pulled.stderr));
     let out = tempfile::tempdir().unwrap();
     let run = run_at(cfg, "2026-11-20T09:00:00Z", &["--no-email", "--out", out.path().to_str().unwrap()]);
@@ -668,11 +666,7 @@ async fn pulled_posts_alone_set_where_the_campaign_to_date_starts() {
     // No file holds a post, an order or a cost: the only day anything happened is the pulled
     // post's (handed over to be prepared before the orders are read).
     serve_post(&server, 900, 10, "2026-10-28T10:00:00+0000").await;
-    let pulled = std::process::Command::new(env!("CARGO_BIN_EXE_tierwise"))
-        .args(["pull", "--config", cfg.to_str().unwrap()])
-        .env("TIERWISE_NOW", "2026-11-01T20:00:00Z")
-        .output()
-        .unwrap();
+    let pulled = pull_at(&cfg, "2026-11-01T20:00:00Z");
     assert!(pulled.status.success(), "{}", String::from_utf8_lossy(&pulled.stderr));
     let week46 = tempfile::tempdir().unwrap();
     let out =
