@@ -127,7 +127,7 @@ fn collect_in<S>(
             message: "the check pass failed".to_string(),
         })??;
         check.not_utf8 |= not_utf8;
-        Ok((stacked.and_then(Stack::finish), check))
+        Ok((stacked.map(Stack::finish), check))
     })
 }
 
@@ -165,9 +165,9 @@ impl Stack {
         append(&mut self.merged, frames);
     }
 
-    fn finish(mut self) -> PolarsResult<Vec<DataFrame>> {
+    fn finish(mut self) -> Vec<DataFrame> {
         self.merge();
-        Ok(self.merged)
+        self.merged
     }
 }
 
