@@ -3,6 +3,7 @@
 //! outcome is unknown, 5 some emails were sent and others were not.
 
 mod compute;
+mod keep;
 mod lock;
 pub mod pull;
 mod run;

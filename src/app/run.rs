@@ -1,6 +1,7 @@
 //! `run` and `rerun`: one report period (or a range of them) read, computed, written and
 //! emailed once, under the report's lock and recorded in the ledger.
 
+use super::keep::{InputCopies, keep};
 use super::lock::lock_report;
 use super::send::DeliveryFailure;
 use super::{Failure, load_config};
@@ -109,8 +110,12 @@ pub fn run_period(
     run_period_with(config, ledger, report, period, dir, email, None)
 }
 
-/// A period's figures computed ahead by a rerun (from inputs read once for all its periods).
-type Ready<'a> = anyhow::Result<RunData<'a>>;
+/// A period of a rerun that read its inputs once for all its periods: its figures, computed
+/// ahead, and the input copies the rerun makes once, beside its periods.
+struct Ahead<'a> {
+    data: anyhow::Result<RunData<'a>>,
+    copies: &'a InputCopies,
+}
 
 fn run_period_with(
     config: &Config,
@@ -119,7 +124,7 @@ fn run_period_with(
     period: Period,
     dir: &Path,
     email: Option<bool>,
-    ready: Option<Ready<'_>>,
+    ahead: Option<Ahead<'_>>,
 ) -> anyhow::Result<RunOutcome> {
     let span = tracing::info_span!("run", report = %report.name, period = %period.label());
     let _guard = span.enter();
@@ -127,7 +132,7 @@ fn run_period_with(
     // A panic (a bug) is a failed run, recorded as such, never a run left "running".
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         crate::faults::panic_at("run");
-        produce(config, Some(ledger), report, period, dir, email, ready)
+        produce(config, Some(ledger), report, period, dir, email, ahead)
     }))
     .unwrap_or_else(|panic| Err(anyhow!("the run panicked: {}", crate::faults::panic_message(&*panic))));
     let (status, inputs, outputs, error) = match &result {
@@ -154,17 +159,18 @@ fn produce(
     period: Period,
     dir: &Path,
     email: Option<bool>,
-    ready: Option<Ready<'_>>,
+    ahead: Option<Ahead<'_>>,
 ) -> anyhow::Result<(RunOutcome, String)> {
     // URL inputs are downloaded into a private folder that goes when the run ends.
     let _downloads = crate::source::remote::DownloadScope::begin();
     if ledger.is_some() {
         super::pull::pull_for_period(config, report, &period)?;
     }
-    let mut data = match ready {
-        Some(data) => data?,
-        None => super::compute::compute(config, report, period)?,
+    let (data, copies) = match ahead {
+        Some(Ahead { data, copies }) => (data, Some(copies)),
+        None => (super::compute::compute(config, report, period), None),
     };
+    let mut data = data?;
     if let Some(ledger) = ledger {
         data.uncertain = ledger
             .unknown(Some(&report.name))?
@@ -182,36 +188,16 @@ fn produce(
     let ms = started.elapsed().as_millis() as u64;
     tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), ms, "report written");
     if ledger.is_some() {
-        keep(config, &data)?;
+        keep(config, &data, copies)?;
     }
     if let (Some(force), Some(ledger)) = (email, ledger) {
+        // Nothing is sent before the inputs it was computed from are kept.
+        if let Some(copies) = copies {
+            copies.wait()?;
+        }
         super::send::send(config, ledger, report, &period, &rendered, dir, force)?;
     }
     Ok((RunOutcome { dir: dir.to_path_buf(), files, summary }, inputs))
-}
-
-/// After a recorded run: the input files are kept in the snapshot folder by fingerprint, and
-/// the period is pinned to the pull time it was read as of, so reruns read the same data.
-fn keep(config: &Config, data: &RunData<'_>) -> anyhow::Result<()> {
-    let store = super::pull::store(config, data.report);
-    if config.keep_inputs_days > 0 {
-        for file in &data.inputs {
-            let path = config.base.join(&file.path);
-            store.keep_file(&path, &file.sha256, file.identity).context("keeping a copy of an input file")?;
-        }
-    }
-    let pruned = store.prune_files(config.keep_inputs_days, std::time::SystemTime::now()).context("pruning input copies")?;
-    if pruned > 0 {
-        tracing::info!(pruned, days = config.keep_inputs_days, "input copies past their retention deleted");
-    }
-    // Only a settled period is pinned: while its window is open, later pulls still belong to it.
-    if let Some(api) = &data.api {
-        let as_of = store.as_of(&data.period, data.report.timezone, data.report.pull.settle_days, crate::faults::now())?;
-        if !as_of.open {
-            store.pin(&data.period, api.as_of).context("pinning the period's snapshot")?;
-        }
-    }
-    Ok(())
 }
 
 /// The periods of `every` that touch `[from, to]`: ISO weeks Monday to Sunday, or months.
@@ -273,12 +259,12 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
     let (ledger, bar) = (&ledger, &bar);
     let mut failed = Vec::new();
     let mut worst = 1;
-    let mut run_one = |period: Period, ready: Option<Ready<'_>>| {
+    let mut run_one = |period: Period, ahead: Option<Ahead<'_>>| {
         bar.set_message(period.label());
         let dir = report.out_dir.join(period.label());
         // A period still in progress is reported but emailed only with --force (as `run`).
         let email = args.email.then_some(args.force).filter(|force| *force || period.to < today);
-        if let Err(e) = run_period_with(&config, ledger, report, period, &dir, email, ready) {
+        if let Err(e) = run_period_with(&config, ledger, report, period, &dir, email, ahead) {
             if let Some(f) = e.downcast_ref::<DeliveryFailure>() {
                 worst = worst.max(f.exit_code());
             }
@@ -287,10 +273,14 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
         }
         bar.inc(1);
     };
-    match &loaded {
-        // The next period's figures are computed while this one is rendered, written and sent.
+    let copies = InputCopies::default();
+    let kept = match &loaded {
+        // The next period's figures are computed while this one is rendered, written and sent,
+        // and the input copies are made once, beside them.
         Some(loaded) => std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Ready<'_>>(1);
+            let copies = &copies;
+            s.spawn(|| copies.make(&config, report, &loaded.inputs.files));
+            let (tx, rx) = std::sync::mpsc::sync_channel::<anyhow::Result<RunData<'_>>>(1);
             let ahead = periods.clone();
             s.spawn(move || {
                 let mut memo = Memo::new(&loaded.prepared, &setup);
@@ -307,10 +297,18 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
             });
             for period in periods {
                 let data = rx.recv().unwrap_or_else(|_| Err(anyhow!("computing the figures stopped")));
-                run_one(period, Some(data));
+                run_one(period, Some(Ahead { data, copies }));
             }
+            copies.wait()
         }),
-        None => periods.into_iter().for_each(|period| run_one(period, None)),
+        None => {
+            periods.into_iter().for_each(|period| run_one(period, None));
+            Ok(())
+        }
+    };
+    if let Err(e) = kept {
+        bar.suspend(|| eprintln!("error: {}: {e:#}", report.name));
+        failed.push("the input copies".to_string());
     }
     bar.finish_with_message("done");
     if failed.is_empty() {

@@ -119,6 +119,53 @@ fn rerun_reports_every_week_of_a_range_without_email() {
     assert_eq!(status.matches(" ok ").count(), 3, "{status}");
 }
 
+/// A rerun keeps one copy of each input it read, named by the SHA-256 its summary.json lists
+/// (made once for all its periods, beside them).
+#[test]
+fn a_rerun_keeps_a_copy_of_each_input_it_read() {
+    let server = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), server.port);
+    let out =
+        tierwise(&["rerun", "--config", cfg.to_str().unwrap(), "--from", "2026-10-12", "--to", "2026-10-25", "--every", "week"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/2026-W43/summary.json")).unwrap()).unwrap();
+    let inputs = summary["inputs"].as_array().unwrap();
+    assert!(inputs.len() >= 4, "{inputs:?}");
+    let kept: Vec<String> = std::fs::read_dir(dir.path().join("state/snapshots/gotchas/files"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for input in inputs {
+        let (path, sha) = (input["path"].as_str().unwrap(), input["sha256"].as_str().unwrap());
+        let ext = Path::new(path).extension().unwrap().to_string_lossy();
+        assert!(kept.contains(&format!("{sha}.{ext}")), "{path} not kept: {kept:?}");
+    }
+    assert_eq!(kept.len(), inputs.len(), "one copy per input, no temporary file left: {kept:?}");
+}
+
+/// When a rerun cannot keep its input copies (a file stands where their folder goes), its
+/// reports are still written but nothing is emailed, and it fails naming the problem.
+#[test]
+fn a_rerun_that_cannot_keep_its_inputs_emails_nothing_and_fails() {
+    let server = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), server.port);
+    std::fs::create_dir_all(dir.path().join("state/snapshots/gotchas")).unwrap();
+    std::fs::write(dir.path().join("state/snapshots/gotchas/files"), "in the way").unwrap();
+    let args =
+        ["rerun", "--config", cfg.to_str().unwrap(), "--from", "2026-10-12", "--to", "2026-10-25", "--every", "week", "--email"];
+    let out = tierwise(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("keeping a copy of an input file"), "{stderr}");
+    assert!(server.received().is_empty(), "nothing is emailed before its inputs are kept");
+    for week in ["2026-W42", "2026-W43"] {
+        assert!(dir.path().join("out").join(week).join("report.html").is_file(), "{week}");
+    }
+}
+
 /// A rerun reads the inputs once and extends the campaign to date week by week (adding each
 /// week's post sums to the last week's); every file it writes for a week is the one a run of
 /// that week alone writes, which computes every figure from the inputs.
