@@ -2,6 +2,7 @@
 //! empty cells for nulls.
 
 use crate::metrics::FigureRow;
+use std::fmt::Write as _;
 
 /// influencers.csv columns, in order.
 pub const INFLUENCER_COLUMNS: [&str; 27] = [
@@ -37,12 +38,11 @@ pub const INFLUENCER_COLUMNS: [&str; 27] = [
 /// Columns after the spec's, in both files: orders and revenue by coupon code and by link.
 pub const ATTRIBUTION_COLUMNS: [&str; 4] = ["orders_by_code", "orders_by_link", "revenue_by_code", "revenue_by_link"];
 
-fn attribution(r: &FigureRow) -> [String; 4] {
-    [int(Some(r.orders_by_code)), int(Some(r.orders_by_link)), float(Some(r.revenue_by_code)), float(Some(r.revenue_by_link))]
-}
-
-fn int(v: Option<i64>) -> String {
-    v.map(|n| n.to_string()).unwrap_or_default()
+fn attribution(line: &mut Line<'_>, r: &FigureRow) {
+    line.int(Some(r.orders_by_code));
+    line.int(Some(r.orders_by_link));
+    line.float(Some(r.revenue_by_code));
+    line.float(Some(r.revenue_by_link));
 }
 
 /// Shortest text that parses back to the same f64 (Rust's `Display`), empty for null.
@@ -53,74 +53,134 @@ pub fn float(v: Option<f64>) -> String {
     }
 }
 
+/// Whether `cell` would run as a formula in a spreadsheet (spec §4): it begins with `=`, `+`,
+/// `-`, `@`, TAB or CR.
+fn formula_like(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 /// A text cell as spreadsheets will not run it (spec §4): one beginning with `=`, `+`, `-`,
 /// `@`, TAB or CR gets a leading `'`. Only for text: numbers are written as they are.
 /// Bidirectional controls are removed as in the rendered reports.
 pub fn text(cell: &str) -> String {
     let cell = super::render::strip_bidi(cell);
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+    if formula_like(&cell) { format!("'{cell}") } else { cell }
 }
 
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field.to_string() }
+/// One CSV line written in place at the end of `out`: a comma before each cell but the first,
+/// a cell with a comma, quote or line break quoted (its quotes doubled). Numbers never need
+/// quoting: Rust writes them without commas or exponents.
+struct Line<'a> {
+    out: &'a mut String,
+    cells: usize,
+}
+
+impl<'a> Line<'a> {
+    fn new(out: &'a mut String) -> Self {
+        Self { out, cells: 0 }
+    }
+
+    fn next_cell(&mut self) {
+        if self.cells > 0 {
+            self.out.push(',');
+        }
+        self.cells += 1;
+    }
+
+    /// `field` as it is (quoted when it needs to be).
+    fn raw(&mut self, field: &str) {
+        self.next_cell();
+        if field.contains([',', '"', '\n', '\r']) {
+            self.out.push('"');
+            self.out.push_str(&field.replace('"', "\"\""));
+            self.out.push('"');
+        } else {
+            self.out.push_str(field);
+        }
+    }
+
+    /// A text cell: [`text`] of `cell`, copied only when it changes it.
+    fn text(&mut self, cell: &str) {
+        if formula_like(cell) || cell.chars().any(super::render::is_bidi_control) {
+            self.raw(&text(cell));
+        } else {
+            self.raw(cell);
+        }
+    }
+
+    fn int(&mut self, v: Option<i64>) {
+        self.next_cell();
+        if let Some(n) = v {
+            let _ = write!(self.out, "{n}");
+        }
+    }
+
+    /// [`float`], written in place.
+    fn float(&mut self, v: Option<f64>) {
+        self.next_cell();
+        if let Some(x) = v.filter(|x| x.is_finite()) {
+            let _ = write!(self.out, "{x}");
+        }
+    }
+
+    fn end(self) {
+        self.out.push('\n');
+    }
 }
 
 /// The values after `tier` shared by both files, in column order.
-fn figures(r: &FigureRow) -> Vec<String> {
-    vec![
-        int(r.followers),
-        int(Some(r.posts)),
-        int(Some(r.likes)),
-        int(Some(r.comments)),
-        int(Some(r.shares)),
-        int(Some(r.saves)),
-        int(Some(r.engagements)),
-        float(r.engagement_rate),
-        float(r.engagement_rate_reach),
-        int(Some(r.reach)),
-        int(Some(r.impressions)),
-        int(Some(r.views)),
-        int(Some(r.orders)),
-        float(Some(r.revenue)),
-        float(Some(r.discounts)),
-        float(Some(r.refunds)),
-        float(Some(r.cost)),
-        float(r.roi_pct),
-        float(r.roas),
-        float(r.cpa),
-        float(r.cpm),
-        float(r.cpe),
-        float(r.aov),
-        float(r.return_rate),
-    ]
+fn figures(line: &mut Line<'_>, r: &FigureRow) {
+    line.int(r.followers);
+    for n in [r.posts, r.likes, r.comments, r.shares, r.saves, r.engagements] {
+        line.int(Some(n));
+    }
+    line.float(r.engagement_rate);
+    line.float(r.engagement_rate_reach);
+    for n in [r.reach, r.impressions, r.views, r.orders] {
+        line.int(Some(n));
+    }
+    for x in [r.revenue, r.discounts, r.refunds, r.cost] {
+        line.float(Some(x));
+    }
+    for x in [r.roi_pct, r.roas, r.cpa, r.cpm, r.cpe, r.aov, r.return_rate] {
+        line.float(x);
+    }
 }
 
-fn line(fields: impl IntoIterator<Item = String>) -> String {
-    let mut s = fields.into_iter().map(|f| quote(&f)).collect::<Vec<_>>().join(",");
-    s.push('\n');
-    s
+fn header<'c>(out: &mut String, columns: impl IntoIterator<Item = &'c str>) {
+    let mut line = Line::new(out);
+    columns.into_iter().for_each(|c| line.raw(c));
+    line.end();
 }
 
 pub fn influencers_csv(rows: &[FigureRow]) -> String {
-    let mut out = line(INFLUENCER_COLUMNS.iter().chain(&ATTRIBUTION_COLUMNS).map(|c| c.to_string()));
+    let mut out = String::with_capacity(128 * (rows.len() + 1));
+    header(&mut out, INFLUENCER_COLUMNS.iter().chain(&ATTRIBUTION_COLUMNS).copied());
     for r in rows {
-        let fields = [text(&r.influencer_id), text(&r.name), text(&r.tier)].into_iter().chain(figures(r));
-        out.push_str(&line(fields.chain(attribution(r))));
+        let mut line = Line::new(&mut out);
+        for cell in [&r.influencer_id, &r.name, &r.tier] {
+            line.text(cell);
+        }
+        figures(&mut line, r);
+        attribution(&mut line, r);
+        line.end();
     }
     out
 }
 
 /// tiers.csv: one row per tier, lowest first, then `total`.
 pub fn tiers_csv(tiers: &[FigureRow], total: &FigureRow) -> String {
-    let header =
-        ["tier", "influencers"].into_iter().chain(INFLUENCER_COLUMNS[3..].iter().copied()).chain(["median_engagement_rate"]);
-    let header = header.chain(ATTRIBUTION_COLUMNS);
-    let mut out = line(header.map(str::to_string));
+    let mut out = String::new();
+    let columns = ["tier", "influencers"].into_iter().chain(INFLUENCER_COLUMNS[3..].iter().copied());
+    header(&mut out, columns.chain(["median_engagement_rate"]).chain(ATTRIBUTION_COLUMNS));
     for r in tiers.iter().chain([total]) {
-        let fields =
-            [text(&r.tier), r.influencers.to_string()].into_iter().chain(figures(r)).chain([float(r.median_engagement_rate)]);
-        let fields = fields.chain(attribution(r));
-        out.push_str(&line(fields));
+        let mut line = Line::new(&mut out);
+        line.text(&r.tier);
+        line.int(Some(r.influencers));
+        figures(&mut line, r);
+        line.float(r.median_engagement_rate);
+        attribution(&mut line, r);
+        line.end();
     }
     out
 }
