@@ -111,9 +111,10 @@ pub fn run_period(
 }
 
 /// A period of a rerun that read its inputs once for all its periods: its figures, computed
-/// ahead, and the input copies the rerun makes once, beside its periods.
+/// ahead (and its files rendered ahead when the rerun emails nothing), and the input copies the
+/// rerun makes once, beside its periods.
 struct Ahead<'a> {
-    data: anyhow::Result<RunData<'a>>,
+    data: Computed<'a>,
     copies: &'a InputCopies,
 }
 
@@ -150,6 +151,15 @@ fn paths_json(files: &[PathBuf]) -> String {
     serde_json::to_string(&files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>()).unwrap_or_default()
 }
 
+/// Earlier emails of `report` whose delivery is uncertain, as each report lists them.
+fn uncertain_deliveries(ledger: &Ledger, report: &ReportConfig) -> anyhow::Result<Vec<String>> {
+    Ok(ledger
+        .unknown(Some(&report.name))?
+        .into_iter()
+        .map(|d| format!("{} {} → {} ({}, since {})", d.period, d.kind, d.recipients, d.message_id, d.updated_at))
+        .collect())
+}
+
 /// Computes, renders, writes into `dir`, and sends when `email` is `Some(force)` (which needs
 /// the `ledger`).
 fn produce(
@@ -168,23 +178,23 @@ fn produce(
     }
     let (data, copies) = match ahead {
         Some(Ahead { data, copies }) => (data, Some(copies)),
-        None => (super::compute::compute(config, report, period), None),
+        None => (super::compute::compute(config, report, period).map(|data| (data, None)), None),
     };
-    let mut data = data?;
-    if let Some(ledger) = ledger {
-        data.uncertain = ledger
-            .unknown(Some(&report.name))?
-            .into_iter()
-            .map(|d| format!("{} {} → {} ({}, since {})", d.period, d.kind, d.recipients, d.message_id, d.updated_at))
-            .collect();
-    }
+    let (mut data, drafted) = data?;
+    let started = Instant::now();
+    let draft = match drafted {
+        Some(draft) => draft,
+        None => {
+            if let Some(ledger) = ledger {
+                data.uncertain = uncertain_deliveries(ledger, report)?;
+            }
+            // Rendered before anything is written: a broken template leaves no half-written folder.
+            report::draft(&data)?
+        }
+    };
     let inputs = serde_json::to_string(&data.inputs).unwrap_or_default();
     let summary = report::terminal::summary(&data, dir);
-    let started = Instant::now();
-    // Render first: a broken template must leave no half-written folder behind.
-    let rendered = report::render_report(&data)?;
-    let mut files = report::write_data_files(&data, dir).context("writing the report files")?;
-    files.extend(report::write_report_files(&rendered, dir)?);
+    let files = report::write_draft(&draft, dir).context("writing the report files")?;
     let ms = started.elapsed().as_millis() as u64;
     tracing::info!(dir = %dir.display(), influencers = data.current.influencers.len(), ms, "report written");
     if ledger.is_some() {
@@ -195,9 +205,84 @@ fn produce(
         if let Some(copies) = copies {
             copies.wait()?;
         }
-        super::send::send(config, ledger, report, &period, &rendered, dir, force)?;
+        super::send::send(config, ledger, report, &period, &draft.rendered, dir, force)?;
     }
     Ok((RunOutcome { dir: dir.to_path_buf(), files, summary }, inputs))
+}
+
+/// One period's figures on their way to the thread that writes them: ready, or still being
+/// rendered on a thread of their own.
+enum Pending<'scope, 'a> {
+    Ready(Box<Computed<'a>>),
+    Rendering(std::thread::ScopedJoinHandle<'scope, Computed<'a>>),
+}
+
+/// A period's figures, and its files when they were rendered ahead.
+type Computed<'a> = anyhow::Result<(RunData<'a>, Option<report::Draft>)>;
+
+/// The periods of a rerun from inputs read once. The next period's figures are computed while
+/// this one is written (and sent); when nothing is emailed (`uncertain`: the deliveries each
+/// report lists), each period is also rendered on a thread of its own, side by side with the
+/// next one's figures and the previous one's writing. The input copies are made once, beside
+/// them; returns how that ended.
+fn rerun_loaded<'a>(
+    config: &Config,
+    report: &'a ReportConfig,
+    loaded: &'a super::compute::Loaded,
+    periods: Vec<Period>,
+    uncertain: Option<Vec<String>>,
+    run_one: &mut dyn FnMut(Period, Option<Ahead<'_>>),
+) -> anyhow::Result<()> {
+    let setup = super::compute::setup(report);
+    let copies = InputCopies::default();
+    std::thread::scope(|s| {
+        let (copies, setup) = (&copies, &setup);
+        s.spawn(|| copies.make(config, report, &loaded.inputs.files));
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Pending<'_, 'a>>(1);
+        let ahead = periods.clone();
+        s.spawn(move || {
+            let mut memo = Memo::new(&loaded.prepared, setup);
+            for period in ahead {
+                let span = tracing::info_span!("ahead", report = %report.name, period = %period.label());
+                let data = span.in_scope(|| caught(|| super::compute::run_data(report, loaded, &mut memo, period)));
+                let pending = match &uncertain {
+                    None => Pending::Ready(Box::new(data.map(|data| (data, None)))),
+                    Some(uncertain) => {
+                        let uncertain = uncertain.clone();
+                        Pending::Rendering(s.spawn(move || {
+                            span.in_scope(|| {
+                                let mut data = data?;
+                                data.uncertain = uncertain;
+                                let draft = caught(|| Ok(report::draft(&data)?))?;
+                                Ok((data, Some(draft)))
+                            })
+                        }))
+                    }
+                };
+                if tx.send(pending).is_err() {
+                    break;
+                }
+            }
+        });
+        for period in periods {
+            let data = match rx.recv() {
+                Ok(Pending::Ready(data)) => *data,
+                Ok(Pending::Rendering(rendering)) => rendering.join().unwrap_or_else(|panic| Err(panicked(&*panic))),
+                Err(_) => Err(anyhow!("computing the figures stopped")),
+            };
+            run_one(period, Some(Ahead { data, copies }));
+        }
+        copies.wait()
+    })
+}
+
+/// `work`'s result; a panic (a bug) becomes the period's error.
+fn caught<T>(work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| Err(panicked(&*panic)))
+}
+
+fn panicked(panic: &(dyn std::any::Any + Send)) -> anyhow::Error {
+    anyhow!("the run panicked: {}", crate::faults::panic_message(panic))
 }
 
 /// The periods of `every` that touch `[from, to]`: ISO weeks Monday to Sunday, or months.
@@ -255,7 +340,6 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
         },
         _ => None,
     };
-    let setup = super::compute::setup(report);
     let (ledger, bar) = (&ledger, &bar);
     let mut failed = Vec::new();
     let mut worst = 1;
@@ -273,34 +357,12 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
         }
         bar.inc(1);
     };
-    let copies = InputCopies::default();
     let kept = match &loaded {
-        // The next period's figures are computed while this one is rendered, written and sent,
-        // and the input copies are made once, beside them.
-        Some(loaded) => std::thread::scope(|s| {
-            let copies = &copies;
-            s.spawn(|| copies.make(&config, report, &loaded.inputs.files));
-            let (tx, rx) = std::sync::mpsc::sync_channel::<anyhow::Result<RunData<'_>>>(1);
-            let ahead = periods.clone();
-            s.spawn(move || {
-                let mut memo = Memo::new(&loaded.prepared, &setup);
-                for period in ahead {
-                    let _span = tracing::info_span!("ahead", report = %report.name, period = %period.label()).entered();
-                    let data = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        super::compute::run_data(report, loaded, &mut memo, period)
-                    }))
-                    .unwrap_or_else(|panic| Err(anyhow!("the run panicked: {}", crate::faults::panic_message(&*panic))));
-                    if tx.send(data).is_err() {
-                        break;
-                    }
-                }
-            });
-            for period in periods {
-                let data = rx.recv().unwrap_or_else(|_| Err(anyhow!("computing the figures stopped")));
-                run_one(period, Some(Ahead { data, copies }));
-            }
-            copies.wait()
-        }),
+        Some(loaded) => {
+            // Without email no delivery changes during the rerun: its uncertain ones are read once.
+            let uncertain = if args.email { None } else { Some(uncertain_deliveries(ledger, report).map_err(Failure::Run)?) };
+            rerun_loaded(&config, report, loaded, periods, uncertain, &mut run_one)
+        }
         None => {
             periods.into_iter().for_each(|period| run_one(period, None));
             Ok(())

@@ -74,9 +74,33 @@ fn write(dir: &Path, name: &str, body: &[u8]) -> Result<PathBuf, ReportError> {
     Ok(path)
 }
 
-/// Writes the CSV and JSON files into `dir` (created if needed); returns their paths.
-pub fn write_data_files(data: &RunData<'_>, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+/// A run's files, rendered and not written yet: the CSV and JSON files (name, body) and the
+/// report's bodies and charts.
+pub struct Draft {
+    pub data_files: Vec<(&'static str, String)>,
+    pub rendered: render::Rendered,
+}
+
+/// Renders every file of the run. Nothing is written: a broken template leaves no
+/// half-written folder behind.
+pub fn draft(data: &RunData<'_>) -> Result<Draft, ReportError> {
+    Ok(Draft { rendered: render_report(data)?, data_files: data_files(data)? })
+}
+
+/// Writes `draft` into `dir` (created if needed): the CSV and JSON files, then the charts,
+/// report.html and report.md; returns their paths.
+pub fn write_draft(draft: &Draft, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })?;
+    let mut files = Vec::new();
+    for (name, body) in &draft.data_files {
+        files.push(write(dir, name, body.as_bytes())?);
+    }
+    files.extend(write_report_files(&draft.rendered, dir)?);
+    Ok(files)
+}
+
+/// influencers.csv, tiers.csv and summary.json.
+fn data_files(data: &RunData<'_>) -> Result<Vec<(&'static str, String)>, ReportError> {
     let tz = data.report.timezone.name();
     let summary = summary::Summary {
         report: &data.report.name,
@@ -94,9 +118,9 @@ pub fn write_data_files(data: &RunData<'_>, dir: &Path) -> Result<Vec<PathBuf>, 
     let mut json = serde_json::to_string_pretty(&summary)?;
     json.push('\n');
     Ok(vec![
-        write(dir, "influencers.csv", csv::influencers_csv(&data.current.influencers).as_bytes())?,
-        write(dir, "tiers.csv", csv::tiers_csv(&data.current.tiers, &data.current.total).as_bytes())?,
-        write(dir, "summary.json", json.as_bytes())?,
+        ("influencers.csv", csv::influencers_csv(&data.current.influencers)),
+        ("tiers.csv", csv::tiers_csv(&data.current.tiers, &data.current.total)),
+        ("summary.json", json),
     ])
 }
 
@@ -147,7 +171,7 @@ fn short_label(p: &Period) -> String {
 }
 
 /// Writes report.html, report.md and the chart PNGs into `dir`.
-pub fn write_report_files(rendered: &render::Rendered, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+fn write_report_files(rendered: &render::Rendered, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut files = Vec::new();
     for chart in &rendered.charts {
         files.push(write(dir, &chart.file_name(), &chart.png)?);

@@ -46,6 +46,24 @@ fn a_connection_lost_after_data_is_uncertain_exits_4_and_is_never_resent() {
     }
 }
 
+/// A rerun that emails nothing renders its periods ahead, side by side: each report still lists
+/// the deliveries whose outcome is unknown, as a run of the period alone does.
+#[test]
+fn a_rerun_without_email_lists_the_uncertain_deliveries_in_every_report() {
+    let server = DroppingSmtp::start(After::Close);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = gotchas_config(dir.path(), "", "to = [\"m@example.com\"]\nfrom = \"r@example.com\"", &smtp(server.port));
+    assert_eq!(run(&cfg, &[]).status.code(), Some(4), "W43's delivery is left uncertain");
+    let args = ["rerun", "--config", cfg.to_str().unwrap(), "--from", "2026-10-12", "--to", "2026-10-25", "--every", "week"];
+    let rerun = tierwise(&args);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    for week in ["2026-W42", "2026-W43"] {
+        let md = std::fs::read_to_string(dir.path().join("out").join(week).join("report.md")).unwrap();
+        assert!(md.contains("2026-W43 report → m@example.com"), "{week}: {md}");
+    }
+    assert_eq!(server.handed().len(), 1, "the rerun sent nothing");
+}
+
 #[test]
 fn a_server_that_is_down_sends_nothing_and_the_next_run_delivers() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
