@@ -101,7 +101,7 @@ impl<'a> Line<'a> {
 
     /// A text cell: [`text`] of `cell`, copied only when it changes it.
     fn text(&mut self, cell: &str) {
-        if formula_like(cell) || cell.chars().any(super::render::is_bidi_control) {
+        if formula_like(cell) || super::render::has_bidi_control(cell) {
             self.raw(&text(cell));
         } else {
             self.raw(cell);

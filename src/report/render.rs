@@ -103,7 +103,7 @@ pub fn render_one(tera: &Tera, name: &str, ctx: &impl serde::Serialize) -> Resul
 /// from one context: serialising thousands of rows is most of a render).
 fn render_context(tera: &Tera, name: &str, context: &Context) -> Result<String, RenderError> {
     let text = tera.render(name, context).map_err(|source| RenderError::Render { name: name.to_string(), source })?;
-    Ok(strip_bidi(&text))
+    Ok(without_bidi(text))
 }
 
 /// Whether `c` is a bidirectional control (embeddings, overrides, isolates, marks) that could
@@ -112,10 +112,28 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// Whether `text` holds a bidirectional control ([`is_bidi_control`]). A report's body is
+/// megabytes of text: its bytes are searched for the controls' UTF-8 lead bytes (E2 for
+/// U+200E–U+2069, D8 for U+061C) and only those places are decoded.
+pub fn has_bidi_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(0xE2, 0xD8, bytes).any(|i| {
+        matches!(
+            (bytes[i], bytes.get(i + 1), bytes.get(i + 2)),
+            (0xD8, Some(0x9C), _) | (0xE2, Some(0x80), Some(0x8E | 0x8F | 0xAA..=0xAE)) | (0xE2, Some(0x81), Some(0xA6..=0xA9))
+        )
+    })
+}
+
 /// `text` without bidirectional controls: every rendered body (HTML, Markdown, text) passes
-/// through here, whatever the template.
+/// through here, whatever the template. Without any, `text` itself comes back.
+pub fn without_bidi(text: String) -> String {
+    if has_bidi_control(&text) { text.chars().filter(|c| !is_bidi_control(*c)).collect() } else { text }
+}
+
+/// [`without_bidi`] of a borrowed `text`.
 pub fn strip_bidi(text: &str) -> String {
-    if text.chars().any(is_bidi_control) { text.chars().filter(|c| !is_bidi_control(*c)).collect() } else { text.to_string() }
+    if has_bidi_control(text) { text.chars().filter(|c| !is_bidi_control(*c)).collect() } else { text.to_string() }
 }
 
 /// Moves the `<style>` rules onto the elements (email clients drop `<style>`), keeping the
@@ -157,4 +175,22 @@ pub fn render(tera: &Tera, ctx: &ReportContext, charts: Vec<super::charts::Chart
         title: ctx.title.clone(),
         statements: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte search finds exactly the characters `is_bidi_control` names, alone, between
+    /// other text and next to the look-alikes that share their lead bytes (– → − and Arabic).
+    #[test]
+    fn the_byte_search_finds_exactly_the_bidi_controls() {
+        for c in (0u32..0x3000).chain(0xFE00..0x10000).filter_map(char::from_u32) {
+            for text in [c.to_string(), format!("a–{c}→b"), format!("{c}ﻼ")] {
+                assert_eq!(has_bidi_control(&text), is_bidi_control(c), "U+{:04X} in {text:?}", c as u32);
+            }
+        }
+        assert_eq!(without_bidi("1\u{202E}2\u{2066}3\u{061C}4 – 5".to_string()), "1234 – 5");
+        assert_eq!(strip_bidi("Mie \u{200F}Hansen"), "Mie Hansen");
+    }
 }
