@@ -368,15 +368,18 @@ pub fn rerun(args: &RerunArgs) -> Result<(), Failure> {
             Ok(())
         }
     };
-    if let Err(e) = kept {
-        bar.suspend(|| eprintln!("error: {}: {e:#}", report.name));
-        failed.push("the input copies".to_string());
-    }
     bar.finish_with_message("done");
-    if failed.is_empty() {
+    let mut problems = Vec::new();
+    if !failed.is_empty() {
+        problems.push(format!("{} period(s) failed: {}", failed.len(), failed.join(", ")));
+    }
+    if let Err(e) = kept {
+        problems.push(format!("the input copies were not kept: {e:#}"));
+    }
+    if problems.is_empty() {
         Ok(())
     } else {
-        let e = anyhow!("{} period(s) failed: {}", failed.len(), failed.join(", "));
+        let e = anyhow!("{}", problems.join("; "));
         Err(match worst {
             4 => Failure::Uncertain(e),
             5 => Failure::Partial(e),
