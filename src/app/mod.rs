@@ -6,6 +6,7 @@ mod compute;
 mod keep;
 mod lock;
 pub mod pull;
+mod rerun;
 mod run;
 pub mod send;
 mod status;
@@ -15,7 +16,8 @@ use crate::config::{self, Config};
 
 pub use compute::compute;
 pub use lock::lock_report;
-pub use run::{RunOutcome, periods_between, resolve_period, run, run_period};
+pub use rerun::periods_between;
+pub use run::{RunOutcome, resolve_period, run, run_period};
 
 /// A failed command.
 #[derive(Debug)]
@@ -57,7 +59,7 @@ pub fn main(command: Command) -> Result<(), Failure> {
                 print!("{}", outcome.summary);
             }
         }),
-        Command::Rerun(args) => run::rerun(&args),
+        Command::Rerun(args) => rerun::rerun(&args),
         Command::Check(args) => status::check(&args),
         Command::Pull(args) => pull::pull(&args),
         Command::Status(args) => status::status(&args),

@@ -114,7 +114,7 @@ pub fn is_bidi_control(c: char) -> bool {
 
 /// Whether `text` holds a bidirectional control ([`is_bidi_control`]). A report's body is
 /// megabytes of text: its bytes are searched for the controls' UTF-8 lead bytes (E2 for
-/// U+200E–U+2069, D8 for U+061C) and only those places are decoded.
+/// U+200E–U+2069, D8 for U+061C) and only the bytes after those are compared.
 pub fn has_bidi_control(text: &str) -> bool {
     let bytes = text.as_bytes();
     memchr::memchr2_iter(0xE2, 0xD8, bytes).any(|i| {
@@ -133,7 +133,7 @@ pub fn without_bidi(text: String) -> String {
 
 /// [`without_bidi`] of a borrowed `text`.
 pub fn strip_bidi(text: &str) -> String {
-    if has_bidi_control(text) { text.chars().filter(|c| !is_bidi_control(*c)).collect() } else { text.to_string() }
+    without_bidi(text.to_string())
 }
 
 /// Moves the `<style>` rules onto the elements (email clients drop `<style>`), keeping the
